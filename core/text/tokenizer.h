@@ -1,0 +1,33 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace emo::text {
+
+// What the engine needs from a tokenizer. encode() adds no special tokens; callers add BOS/EOS.
+class Tokenizer {
+public:
+    virtual ~Tokenizer() = default;
+
+    virtual std::vector<int64_t> encode(const std::string& text) const = 0;
+    virtual std::string decode(const std::vector<int64_t>& ids) const = 0;
+    virtual std::string piece(int64_t id) const = 0;   // the vocabulary entry as stored ("Ġthe", "▁the")
+    virtual int64_t pieceToId(const std::string& piece) const = 0;  // -1 when absent
+    virtual int64_t vocabSize() const = 0;
+    virtual int64_t bosId() const = 0;  // -1 when the tokenizer has none
+    virtual int64_t eosId() const = 0;
+    virtual int64_t padId() const = 0;
+    virtual std::string kind() const = 0;  // "gpt2-bpe" | "sentencepiece"
+
+    // The text a single token shows in a UI (decode of that one id; bytes of a partial UTF-8 character
+    // are shown as \xNN escapes).
+    virtual std::string displayText(int64_t id) const;
+};
+
+// Loads the tokenizer of a Hugging Face folder: vocab.json + merges.txt, tokenizer.json (BPE), or
+// tokenizer.model (sentencepiece). Throws emo::Error(BadInput) naming the folder when none is there.
+std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder);
+
+} // namespace emo::text
