@@ -1,0 +1,110 @@
+// emo info --model DIR [--json]: architecture, parameters, vocabulary, tokenizer, device, BLAS in use.
+#include "cli_command.h"
+
+#include "io/model_config.h"
+#include "io/safetensors.h"
+#include "model/language_model.h"
+#include "text/tokenizer.h"
+#include "util/device.h"
+#include "util/runtime.h"
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace emo::cli {
+namespace {
+
+// The dtype the weights are stored in (of the first floating tensor), read from the safetensors header.
+std::string storedDtype(const std::string& folder)
+{
+    namespace fs = std::filesystem;
+    std::string file = folder + "/model.safetensors";
+    if (!fs::exists(file)) {
+        for (const auto& entry : fs::directory_iterator(folder))
+            if (entry.path().extension() == ".safetensors" && entry.path().filename().string().rfind("model", 0) == 0) {
+                file = entry.path().string();
+                break;
+            }
+    }
+    auto st = io::SafetensorsFile::open(file);
+    for (const auto& info : st.tensors())
+        if (info.dtype == io::SafetensorsDType::F32 || info.dtype == io::SafetensorsDType::F16
+            || info.dtype == io::SafetensorsDType::BF16 || info.dtype == io::SafetensorsDType::F64)
+            return util::dtypeName(io::toScalarType(info.dtype));
+    return "unknown";
+}
+
+class InfoCommand : public CliCommand {
+public:
+    const char* name() const override { return "info"; }
+    const char* summary() const override { return "Architecture, parameters, vocabulary, tokenizer, device and BLAS of a model"; }
+
+    void declareOptions(CLI::App& command) override
+    {
+        command.add_option("--model", m_model, "Hugging Face model folder")->required();
+        command.add_option("--device", m_device, "cpu or cuda")->default_val("cpu");
+        command.add_flag("--json", m_json, "One JSON document on stdout");
+    }
+
+    int run() override
+    {
+        const torch::Device device = util::parseDevice(m_device);
+        auto model = model::LanguageModel::load(m_model, device);
+        const auto& config = model->config();
+        auto tokenizer = text::loadTokenizer(m_model);
+        const auto blas = util::detectBlas();
+
+        nlohmann::json info;
+        info["model"] = m_model;
+        info["architecture"] = config.modelType;
+        info["parameters"] = model->parameterCount();
+        info["layers"] = config.numLayers;
+        info["hidden_size"] = config.hiddenSize;
+        info["heads"] = config.numHeads;
+        info["kv_heads"] = config.numKeyValueHeads;
+        info["intermediate_size"] = config.intermediateSize;
+        info["max_positions"] = config.maxPositions;
+        info["vocab_size"] = config.vocabSize;
+        info["tied_embeddings"] = config.tieWordEmbeddings;
+        info["stored_dtype"] = storedDtype(m_model);
+        info["tokenizer"] = {{"kind", tokenizer->kind()}, {"vocab_size", tokenizer->vocabSize()},
+                             {"bos_id", tokenizer->bosId()}, {"eos_id", tokenizer->eosId()}, {"pad_id", tokenizer->padId()}};
+        info["device"] = device.str();
+        info["threads"] = at::get_num_threads();
+        info["blas"] = {{"name", blas.name}, {"path", blas.path}, {"reference", blas.isReference}};
+        info["libtorch"] = TORCH_VERSION;
+        info["cuda_available"] = torch::cuda::is_available();
+
+        if (m_json) {
+            std::cout << info.dump(2) << "\n";
+        } else {
+            std::cout << "model         " << m_model << "\n"
+                      << "architecture  " << config.modelType << " (" << config.numLayers << " layers, d " << config.hiddenSize
+                      << ", " << config.numHeads << " heads, " << config.numKeyValueHeads << " kv heads)\n"
+                      << "parameters    " << model->parameterCount() << "\n"
+                      << "vocabulary    " << config.vocabSize << " (tokenizer " << tokenizer->kind() << ", "
+                      << tokenizer->vocabSize() << " pieces)\n"
+                      << "stored dtype  " << info["stored_dtype"].get<std::string>() << "\n"
+                      << "device        " << device.str() << ", " << at::get_num_threads() << " threads\n"
+                      << "BLAS          " << blas.name << (blas.path.empty() ? "" : " (" + blas.path + ")") << "\n";
+        }
+        if (blas.isReference)
+            std::cerr << "warning: the reference BLAS is active (about 17x slower than OpenBLAS); run "
+                         "packaging/install-deps.sh or `update-alternatives --config libblas.so.3-x86_64-linux-gnu`\n";
+        return 0;
+    }
+
+private:
+    std::string m_model;
+    std::string m_device = "cpu";
+    bool m_json = false;
+};
+
+} // namespace
+
+std::unique_ptr<CliCommand> makeInfoCommand() { return std::make_unique<InfoCommand>(); }
+
+} // namespace emo::cli
