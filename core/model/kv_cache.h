@@ -12,7 +12,7 @@ struct KVCache {
     torch::Tensor attentionMask;  // [B, T] of the cached positions (undefined when no padding was used)
 
     int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
-    void clear() { keys.clear(); values.clear(); attentionMask = {}; }
+    void clear() { keys.clear(); values.clear(); attentionMask = torch::Tensor(); }
     // Keeps the rows `index` ([B'] int64) of the batch, e.g. to drop finished sequences.
     void selectRows(const torch::Tensor& index)
     {

@@ -1,0 +1,380 @@
+#include "model/language_model.h"
+
+#include "io/safetensors.h"
+#include "model/architecture.h"
+#include "model/transformer_ops.h"
+#include "util/error.h"
+#include "util/atomic_file.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+namespace emo::model {
+
+namespace fs = std::filesystem;
+
+struct LanguageModel::Impl {
+    io::ModelConfig config;
+    const Architecture* arch = nullptr;
+    std::array<torch::Tensor, kTensorRoleCount> globals;
+    std::vector<std::array<torch::Tensor, kTensorRoleCount>> layers;
+    std::vector<std::pair<std::string, torch::Tensor>> hfTensors;  // save names, table order, tied head omitted
+
+    const torch::Tensor& global(TensorRole role) const { return globals[static_cast<int>(role)]; }
+    const torch::Tensor& layer(int64_t index, TensorRole role) const { return layers[index][static_cast<int>(role)]; }
+};
+
+namespace {
+
+// Produces the tensor for one table entry: random (create) or read from storage (load).
+using TensorSource = std::function<torch::Tensor(const std::string& hfName, const TensorSpec& spec,
+                                                 const std::vector<int64_t>& shape)>;
+
+std::string dtypeName(torch::ScalarType type)
+{
+    switch (type) {
+    case torch::kFloat32: return "float32";
+    case torch::kFloat16: return "float16";
+    case torch::kBFloat16: return "bfloat16";
+    default: throw Error::badInput(std::string("model storage type must be float32, float16 or bfloat16, not ")
+                                   + c10::toString(type));
+    }
+}
+
+void checkActivation(const io::ModelConfig& config)
+{
+    const char* field = config.modelType == "gpt2" ? "activation_function" : "hidden_act";
+    if (!ops::isKnownActivation(config.activation))
+        throw Error::badInput("config.json: field '" + std::string(field) + "' has unsupported value '"
+                              + config.activation + "'");
+}
+
+// The storage of an HF folder: tensor name → the shard file holding it.
+struct Storage {
+    std::vector<io::SafetensorsFile> files;
+    std::map<std::string, std::size_t> fileOf;
+};
+
+Storage openStorage(const std::string& folder)
+{
+    Storage storage;
+    const fs::path single = fs::path(folder) / "model.safetensors";
+    const fs::path index = fs::path(folder) / "model.safetensors.index.json";
+    std::vector<std::string> shardNames;
+    if (fs::exists(single)) {  // transformers also prefers the single file over an index
+        shardNames.push_back("model.safetensors");
+    } else if (fs::exists(index)) {
+        nlohmann::json document;
+        try {
+            document = nlohmann::json::parse(util::readTextFile(index.string()));
+        } catch (const nlohmann::json::exception& error) {
+            throw Error::badInput(index.string() + ": invalid JSON: " + error.what());
+        }
+        if (!document.is_object() || !document.contains("weight_map") || !document["weight_map"].is_object())
+            throw Error::badInput(index.string() + ": field 'weight_map' is missing");
+        for (const auto& entry : document["weight_map"].items()) {
+            if (!entry.value().is_string())
+                throw Error::badInput(index.string() + ": weight_map entry '" + entry.key() + "' is not a file name");
+            const std::string shard = entry.value().get<std::string>();
+            if (shard.find('/') != std::string::npos || shard == "..")
+                throw Error::badInput(index.string() + ": weight_map entry '" + entry.key() + "' names a file outside the folder");
+            if (std::find(shardNames.begin(), shardNames.end(), shard) == shardNames.end())
+                shardNames.push_back(shard);
+        }
+    } else {
+        throw Error::badInput(folder + ": no model.safetensors or model.safetensors.index.json");
+    }
+    for (const std::string& shard : shardNames) {
+        storage.files.push_back(io::SafetensorsFile::open((fs::path(folder) / shard).string()));
+        for (const auto& info : storage.files.back().tensors()) {
+            if (storage.fileOf.count(info.name))
+                throw Error::badInput(storage.files.back().path() + ": tensor '" + info.name
+                                      + "' is stored twice (also in " + storage.files[storage.fileOf[info.name]].path() + ")");
+            storage.fileOf[info.name] = storage.files.size() - 1;
+        }
+    }
+    return storage;
+}
+
+bool isFloatingStorage(io::SafetensorsDType dtype)
+{
+    return dtype == io::SafetensorsDType::F32 || dtype == io::SafetensorsDType::F16
+        || dtype == io::SafetensorsDType::BF16 || dtype == io::SafetensorsDType::F64;
+}
+
+// Checks every stored tensor against the table before any data is read: missing, mis-shaped, non-float
+// and extra tensors each throw naming the tensor. Returns the prefix the checkpoint uses.
+std::string validateStorage(const Storage& storage, const Architecture& arch, const io::ModelConfig& config,
+                            const std::string& folder)
+{
+    const TensorSpec& embedding = arch.globals.front();
+    std::string prefix = arch.prefixes.front();
+    for (const std::string& candidate : arch.prefixes)
+        if (storage.fileOf.count(candidate + embedding.name)) {
+            prefix = candidate;
+            break;
+        }
+
+    std::set<std::string> known;
+    auto check = [&](const std::string& name, const TensorSpec& spec, bool required) {
+        known.insert(name);
+        const auto found = storage.fileOf.find(name);
+        const auto expected = expectedShape(spec, config);
+        if (found == storage.fileOf.end()) {
+            if (required)
+                throw Error::badInput(folder + ": missing tensor '" + name + "' (expected shape "
+                                      + shapeString(expected) + ")");
+            return;
+        }
+        const io::SafetensorsFile& file = storage.files[found->second];
+        const io::SafetensorsTensorInfo* info = file.find(name);
+        if (info->shape != expected)
+            throw Error::badInput(file.path() + ": tensor '" + name + "' has shape " + shapeString(info->shape)
+                                  + ", expected " + shapeString(expected));
+        if (!isFloatingStorage(info->dtype))
+            throw Error::badInput(file.path() + ": tensor '" + name + "' has dtype " + io::toString(info->dtype)
+                                  + ", expected F32, F16 or BF16");
+    };
+    for (const TensorSpec& spec : arch.globals)
+        check(prefix + spec.name, spec, true);
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+        for (const TensorSpec& spec : arch.layers)
+            check(prefix + layerName(spec.name, layer), spec, true);
+    // A tied head may still be stored (transformers ties it to the embedding and ignores the copy).
+    check(arch.head.name, arch.head, !config.tieWordEmbeddings);
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+        for (const char* buffer : arch.ignoredBuffers)
+            known.insert(prefix + layerName(buffer, layer));
+
+    for (const auto& entry : storage.fileOf)
+        if (!known.count(entry.first))
+            throw Error::badInput(storage.files[entry.second].path() + ": unexpected tensor '" + entry.first
+                                  + "' for a " + config.modelType + " model with " + std::to_string(config.numLayers)
+                                  + " layers");
+    return prefix;
+}
+
+} // namespace
+
+LanguageModel::LanguageModel(const io::ModelConfig& config)
+    : m_impl(std::make_shared<Impl>())
+{
+    m_impl->config = config;
+    m_impl->arch = &architectureFor(config);
+    checkActivation(config);
+    if (config.modelType == "llama" && config.activation != "silu" && config.activation != "swish")
+        throw Error::badInput("config.json: field 'hidden_act' must be silu for llama, found '" + config.activation + "'");
+}
+
+namespace {
+
+// Builds every parameter of the table from `source` and registers it on the module.
+void buildParameters(LanguageModel& model, LanguageModel::Impl& impl, const TensorSource& source)
+{
+    const Architecture& arch = *impl.arch;
+    const io::ModelConfig& config = impl.config;
+    const std::string savePrefix = arch.prefixes.front();
+    auto add = [&](const std::string& name, const TensorSpec& spec, bool underPrefix) -> torch::Tensor {
+        torch::Tensor tensor = source(name, spec, expectedShape(spec, config));
+        std::string moduleName = name;  // module parameter names may not contain dots
+        std::replace(moduleName.begin(), moduleName.end(), '.', '_');
+        tensor = model.register_parameter(moduleName, tensor);
+        impl.hfTensors.emplace_back((underPrefix ? savePrefix : std::string()) + name, tensor);
+        return tensor;
+    };
+    for (const TensorSpec& spec : arch.globals)
+        impl.globals[static_cast<int>(spec.role)] = add(spec.name, spec, true);
+    impl.layers.resize(config.numLayers);
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+        for (const TensorSpec& spec : arch.layers)
+            impl.layers[layer][static_cast<int>(spec.role)] = add(layerName(spec.name, layer), spec, true);
+    impl.globals[static_cast<int>(TensorRole::LmHead)] = config.tieWordEmbeddings
+        ? impl.global(TensorRole::TokenEmbedding)
+        : add(arch.head.name, arch.head, false);
+}
+
+} // namespace
+
+std::shared_ptr<LanguageModel> LanguageModel::create(const io::ModelConfig& config, uint64_t seed)
+{
+    std::shared_ptr<LanguageModel> model(new LanguageModel(config));
+    const double initStd = config.raw.is_object() && config.raw.contains("initializer_range")
+            && config.raw["initializer_range"].is_number()
+        ? config.raw["initializer_range"].get<double>()
+        : 0.02;
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    torch::NoGradGuard noGrad;
+    buildParameters(*model, *model->m_impl, [&](const std::string&, const TensorSpec& spec, const std::vector<int64_t>& shape) {
+        switch (spec.init) {
+        case Init::Zeros: return torch::zeros(shape);
+        case Init::Ones: return torch::ones(shape);
+        case Init::Normal: return torch::empty(shape).normal_(0.0, initStd, generator);
+        case Init::NormalResidual:
+            return torch::empty(shape).normal_(0.0, initStd / std::sqrt(2.0 * double(config.numLayers)), generator);
+        }
+        return torch::Tensor();
+    });
+    return model;
+}
+
+std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& folder, torch::Device device,
+                                                   torch::ScalarType computeType, const ProgressCallback& progress)
+{
+    dtypeName(computeType);  // refuses non-float compute types
+    const io::ModelConfig config = io::ModelConfig::load((fs::path(folder) / "config.json").string());
+    std::shared_ptr<LanguageModel> model(new LanguageModel(config));
+    const Storage storage = openStorage(folder);
+    const std::string prefix = validateStorage(storage, *model->m_impl->arch, config, folder);
+    const std::string savePrefix = model->m_impl->arch->prefixes.front();
+
+    const int64_t total = int64_t(hfTensorShapes(config).size());
+    int64_t done = 0;
+    torch::NoGradGuard noGrad;
+    buildParameters(*model, *model->m_impl, [&](const std::string& name, const TensorSpec&, const std::vector<int64_t>&) {
+        const bool isHead = name == model->m_impl->arch->head.name;
+        const std::string stored = isHead ? name : prefix + name;
+        const io::SafetensorsFile& file = storage.files[storage.fileOf.at(stored)];
+        torch::Tensor tensor = file.load(stored).to(device, computeType).contiguous();
+        if (progress && !progress({"loading", ++done, total}))
+            throw Error::cancelled("loading " + folder + " cancelled");
+        return tensor;
+    });
+    return model;
+}
+
+void LanguageModel::save(const std::string& folder, torch::ScalarType storageType) const
+{
+    io::ModelConfig config = m_impl->config;
+    config.torchDtype = dtypeName(storageType);
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& [name, tensor] : m_impl->hfTensors)
+        tensors.emplace_back(name, tensor.detach().to(torch::kCPU, storageType).contiguous());
+    fs::create_directories(folder);
+    // transformers refuses safetensors files whose metadata lacks format = pt.
+    io::writeSafetensors((fs::path(folder) / "model.safetensors").string(), tensors, {{"format", "pt"}});
+    config.save((fs::path(folder) / "config.json").string());
+}
+
+const io::ModelConfig& LanguageModel::config() const { return m_impl->config; }
+
+torch::Tensor LanguageModel::lmHeadWeight() const { return m_impl->global(TensorRole::LmHead); }
+
+int64_t LanguageModel::parameterCount() const
+{
+    int64_t count = 0;
+    for (const auto& parameter : parameters())
+        count += parameter.numel();
+    return count;
+}
+
+torch::Device LanguageModel::device() const { return m_impl->global(TensorRole::TokenEmbedding).device(); }
+
+std::vector<std::pair<std::string, torch::Tensor>> LanguageModel::namedHfTensors() const { return m_impl->hfTensors; }
+
+torch::Tensor LanguageModel::forward(const torch::Tensor& ids, KVCache* cache, const torch::Tensor& attentionMask)
+{
+    return torch::linear(hiddenStates(ids, cache, attentionMask), lmHeadWeight());
+}
+
+torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* cache, const torch::Tensor& attentionMaskIn)
+{
+    const Impl& impl = *m_impl;
+    const io::ModelConfig& config = impl.config;
+    const torch::Device dev = device();
+    if (idsIn.dim() != 2 || idsIn.size(1) == 0)
+        throw Error::badInput("token ids must be [batch, length] with length > 0, got " + shapeString(idsIn.sizes().vec()));
+    const torch::Tensor ids = idsIn.to(dev, torch::kLong);
+    const int64_t batch = ids.size(0), length = ids.size(1);
+    if (ids.numel() > 0) {
+        const auto [minimum, maximum] = torch::aminmax(ids);
+        if (minimum.item<int64_t>() < 0 || maximum.item<int64_t>() >= config.vocabSize)
+            throw Error::badInput("token id outside the vocabulary [0, " + std::to_string(config.vocabSize) + ")");
+    }
+
+    const int64_t past = cache ? cache->length() : 0;
+    const int64_t total = past + length;
+    if (cache && past > 0 && (cache->keys.size() != std::size_t(config.numLayers) || cache->keys[0].size(0) != batch))
+        throw Error::badInput("KV cache does not fit this model or batch");
+    if (cache && past == 0) {
+        cache->keys.assign(config.numLayers, torch::Tensor());
+        cache->values.assign(config.numLayers, torch::Tensor());
+    }
+
+    // The mask of all keys: given, or the cached one extended by the new (real) tokens.
+    torch::Tensor mask;
+    if (attentionMaskIn.defined()) {
+        if (attentionMaskIn.dim() != 2 || attentionMaskIn.size(0) != batch || attentionMaskIn.size(1) != total)
+            throw Error::badInput("attention mask must be [" + std::to_string(batch) + ", " + std::to_string(total)
+                                  + "] (cached + new tokens), got " + shapeString(attentionMaskIn.sizes().vec()));
+        mask = attentionMaskIn.to(dev, torch::kLong);
+    } else if (cache && cache->attentionMask.defined()) {
+        mask = torch::cat({cache->attentionMask.to(dev, torch::kLong), torch::ones({batch, length}, ids.options())}, 1);
+    }
+    if (cache)
+        cache->attentionMask = mask;
+
+    // Positions count real tokens only: cumsum(mask) − 1, padding at 1 (as transformers' generate does).
+    torch::Tensor positions;
+    if (mask.defined())
+        positions = (mask.cumsum(-1) - 1).masked_fill(mask.eq(0), 1).narrow(1, past, length);
+    else
+        positions = torch::arange(past, total, ids.options()).unsqueeze(0);
+
+    const torch::Tensor blocked = ops::blockedKeys(length, total, mask, dev);
+    const int64_t heads = config.numHeads, kvHeads = config.numKeyValueHeads, headDim = config.headDim();
+    const bool isGpt2 = config.modelType == "gpt2";
+    using R = TensorRole;
+
+    auto remember = [&](int64_t layer, torch::Tensor k, torch::Tensor v) -> std::pair<torch::Tensor, torch::Tensor> {
+        if (!cache)
+            return {k, v};
+        auto& keys = cache->keys[layer];
+        auto& values = cache->values[layer];
+        keys = keys.defined() ? torch::cat({keys, k}, 2) : k.contiguous();
+        values = values.defined() ? torch::cat({values, v}, 2) : v.contiguous();
+        return {keys, values};
+    };
+
+    torch::Tensor x = torch::embedding(impl.global(R::TokenEmbedding), ids);  // [B, T, D]
+    if (isGpt2) {
+        if (total > config.maxPositions)
+            throw Error::badInput("sequence of " + std::to_string(total) + " tokens exceeds n_positions "
+                                  + std::to_string(config.maxPositions));
+        x = x + torch::embedding(impl.global(R::PositionEmbedding), positions);
+        for (int64_t l = 0; l < config.numLayers; ++l) {
+            auto h = ops::layerNorm(x, impl.layer(l, R::AttnNormWeight), impl.layer(l, R::AttnNormBias), config.normEps);
+            auto qkv = ops::conv1d(h, impl.layer(l, R::QkvWeight), impl.layer(l, R::QkvBias))
+                           .view({batch, length, 3, heads, headDim})
+                           .permute({2, 0, 3, 1, 4});  // [3, B, H, T, hd]
+            auto [k, v] = remember(l, qkv[1], qkv[2]);
+            auto attended = ops::attention(qkv[0], k, v, blocked);
+            x = x + ops::conv1d(attended, impl.layer(l, R::AttnOutWeight), impl.layer(l, R::AttnOutBias));
+            h = ops::layerNorm(x, impl.layer(l, R::MlpNormWeight), impl.layer(l, R::MlpNormBias), config.normEps);
+            h = ops::activate(ops::conv1d(h, impl.layer(l, R::MlpUpWeight), impl.layer(l, R::MlpUpBias)), config.activation);
+            x = x + ops::conv1d(h, impl.layer(l, R::MlpDownWeight), impl.layer(l, R::MlpDownBias));
+        }
+        return ops::layerNorm(x, impl.global(R::FinalNormWeight), impl.global(R::FinalNormBias), config.normEps);
+    }
+
+    const ops::Rotary rotary = ops::rotaryTables(positions, headDim, config.ropeTheta, x.scalar_type());
+    for (int64_t l = 0; l < config.numLayers; ++l) {
+        auto h = ops::rmsNorm(x, impl.layer(l, R::AttnNormWeight), config.normEps);
+        auto q = torch::linear(h, impl.layer(l, R::QueryWeight)).view({batch, length, heads, headDim}).transpose(1, 2);
+        auto k = torch::linear(h, impl.layer(l, R::KeyWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
+        auto v = torch::linear(h, impl.layer(l, R::ValueWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
+        q = ops::applyRotary(q, rotary);
+        auto [keys, values] = remember(l, ops::applyRotary(k, rotary), v);
+        x = x + torch::linear(ops::attention(q, keys, values, blocked), impl.layer(l, R::AttnOutWeight));
+        h = ops::rmsNorm(x, impl.layer(l, R::MlpNormWeight), config.normEps);
+        auto gated = torch::silu(torch::linear(h, impl.layer(l, R::MlpGateWeight))) * torch::linear(h, impl.layer(l, R::MlpUpWeight));
+        x = x + torch::linear(gated, impl.layer(l, R::MlpDownWeight));
+    }
+    return ops::rmsNorm(x, impl.global(R::FinalNormWeight), config.normEps);
+}
+
+} // namespace emo::model
