@@ -1,0 +1,753 @@
+#include "train/trainer.h"
+
+#include "io/dataset.h"
+#include "model/language_model.h"
+#include "objective/cost_embedding.h"
+#include "objective/objective.h"
+#include "text/tokenizer.h"
+#include "train/batch_order.h"
+#include "train/lr_schedule.h"
+#include "train/run_files.h"
+#include "train/trainer_state.h"
+#include "util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+namespace emo::train {
+
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string joinPath(const std::string& folder, const char* name) { return (fs::path(folder) / name).string(); }
+
+std::string formatNumber(double value)
+{
+    std::ostringstream out;
+    out.precision(6);
+    out << value;
+    return out.str();
+}
+
+bool sameFolder(const std::string& a, const std::string& b)
+{
+    std::error_code ec;
+    return fs::equivalent(a, b, ec);
+}
+
+struct NamedParameter {
+    std::string name;
+    torch::Tensor tensor;
+};
+
+// Trainable parameters under their module names, each tensor once (a tied head may be registered twice;
+// AdamW must not update it twice).
+std::vector<NamedParameter> uniqueParameters(model::LanguageModel& lm)
+{
+    std::vector<NamedParameter> result;
+    std::set<const void*> seen;
+    for (const auto& item : lm.named_parameters(/*recurse=*/true)) {
+        const auto& tensor = item.value();
+        if (!tensor.requires_grad())
+            continue;
+        if (seen.insert(tensor.unsafeGetTensorImpl()).second)
+            result.push_back({item.key(), tensor});
+    }
+    return result;
+}
+
+// The key under which torch::optim (1.13) keeps a parameter's state.
+std::string optimizerKey(const torch::Tensor& parameter)
+{
+    return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+torch::Tensor cpuRngState()
+{
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    return generator.get_state();
+}
+
+void setCpuRngState(const torch::Tensor& state)
+{
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(state);
+}
+
+// ids [B,T] → labels [B,T]: position t predicts token t+1; the last position is ignored (−100).
+torch::Tensor shiftedLabels(const torch::Tensor& ids)
+{
+    auto labels = torch::full_like(ids, -100);
+    const int64_t length = ids.size(1);
+    if (length > 1)
+        labels.narrow(1, 0, length - 1).copy_(ids.narrow(1, 1, length - 1));
+    return labels;
+}
+
+torch::Device parseDevice(const std::string& name)
+{
+    try {
+        torch::Device device(name);
+        if (device.is_cuda() && !torch::cuda::is_available())
+            throw Error::badInput("device: '" + name + "' requested but CUDA is not available in this build");
+        return device;
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception&) {
+        throw Error::badInput("device: unknown device '" + name + "' (expected cpu or cuda)");
+    }
+}
+
+// One run from start (or resume) to end: owns the model, optimizer, data and history.
+class TrainingRun {
+public:
+    TrainingRun(const TrainSettings& settings, const TrainProgressCallback& callback, const Trainer::LossHook& hook)
+        : m_settings(settings), m_callback(callback), m_lossHook(hook), m_device(torch::kCPU)
+    {
+    }
+
+    TrainResult run();
+
+private:
+    bool report(TrainProgress progress);
+    bool prepare();  // false when cancelled while loading
+    void loadData();
+    void createOptimizer();
+    void restoreState(const TrainerState& state);
+    TrainerState captureState() const;
+    void saveState(const std::string& status, const std::string& message = {});
+    void validate(TrainProgress* progress);
+    [[noreturn]] void failNonFinite(const std::string& what, double value, int64_t step);
+    TrainResult result(TrainStatus status) const;
+
+    TrainSettings m_settings;
+    TrainProgressCallback m_callback;
+    Trainer::LossHook m_lossHook;
+    torch::Device m_device;
+    bool m_resuming = false;
+
+    std::shared_ptr<model::LanguageModel> m_model;
+    std::unique_ptr<text::Tokenizer> m_tokenizer;
+    objective::CostEmbedding m_cost;
+    torch::Tensor m_trainBlocks;       // [N, T] int64, CPU
+    torch::Tensor m_validationBlocks;  // [M, T] int64, CPU; undefined when no validation
+    std::vector<NamedParameter> m_parameters;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    std::unique_ptr<LearningRateSchedule> m_schedule;
+
+    int64_t m_step = 0;
+    int64_t m_epoch = 0;
+    int64_t m_position = 0;
+    int64_t m_totalSteps = 0;
+    int64_t m_stepsPerEpoch = 0;
+    std::vector<int64_t> m_order;
+    double m_bestValidationLoss = TrainProgress::none;
+    int64_t m_bestStep = 0;
+    double m_elapsedBefore = 0.0;  // wall time of the run before this process resumed it
+    Clock::time_point m_started = Clock::now();
+
+    std::vector<TrainProgress> m_stepHistory;
+    std::vector<TrainProgress> m_validationHistory;
+    nlohmann::json m_modelInfo = nlohmann::json::object();
+    nlohmann::json m_dataInfo = nlohmann::json::object();
+};
+
+bool TrainingRun::report(TrainProgress progress)
+{
+    if (!m_callback)
+        return true;
+    return m_callback(progress);
+}
+
+TrainResult TrainingRun::result(TrainStatus status) const
+{
+    TrainResult r;
+    r.status = status;
+    r.steps = m_step;
+    r.totalSteps = m_totalSteps;
+    if (!m_stepHistory.empty())
+        r.lastLoss = m_stepHistory.back().loss;
+    r.bestValidationLoss = m_bestValidationLoss;
+    r.bestStep = m_bestStep;
+    r.outputDir = m_settings.outputDir;
+    r.stepHistory = m_stepHistory;
+    r.validationHistory = m_validationHistory;
+    return r;
+}
+
+bool TrainingRun::prepare()
+{
+    auto& s = m_settings;
+    m_device = parseDevice(s.device);
+    std::error_code ec;
+
+    // Resume: where the state lies and which settings must not have changed.
+    RunRecord previous;
+    if (!s.resumeDir.empty()) {
+        m_resuming = true;
+        if (!fs::is_regular_file(joinPath(s.resumeDir, kTrainerStateFile), ec))
+            throw Error::badInput("resume: " + joinPath(s.resumeDir, kTrainerStateFile) +
+                                  " is missing; nothing to resume");
+        previous = readRunJson(joinPath(s.resumeDir, kRunJson));
+        if (s.modelPath.empty())
+            s.modelPath = previous.settings.modelPath;
+        const auto before = settingsToJson(previous.settings);
+        const auto now = settingsToJson(s);
+        for (const char* key : {"batch_size", "block_size", "gradient_accumulation", "seed", "data_path",
+                                "extra_data_paths", "validation_path", "validation_fraction", "objective"}) {
+            if (before.at(key) != now.at(key))
+                throw Error::badInput(std::string("resume: setting '") + key + "' differs from the run in " +
+                                      s.resumeDir + " (was " + before.at(key).dump() + ", now " +
+                                      now.at(key).dump() + ")");
+        }
+    }
+    if (s.modelPath.empty())
+        throw Error::badInput("modelPath: no model folder given");
+    if (!fs::is_directory(s.modelPath, ec))
+        throw Error::badInput("modelPath: " + s.modelPath + " is not a folder");
+    fs::create_directories(s.outputDir, ec);
+    if (!fs::is_directory(s.outputDir, ec))
+        throw Error::runtime("outputDir: cannot create " + s.outputDir);
+    if (sameFolder(s.modelPath, s.outputDir))
+        throw Error::badInput("outputDir: " + s.outputDir + " is the model folder; the run would overwrite it");
+    if (m_resuming && !sameFolder(s.resumeDir, s.outputDir)) {
+        // Continue the run in a new folder: carry its files over, then resume there.
+        for (const auto& entry : fs::directory_iterator(s.resumeDir)) {
+            if (entry.is_regular_file() && entry.path().filename().string().find(".tmp-") == std::string::npos)
+                copyFileAtomically(entry.path().string(), (fs::path(s.outputDir) / entry.path().filename()).string());
+        }
+    } else if (!m_resuming && fs::exists(joinPath(s.outputDir, kRunJson), ec)) {
+        throw Error::badInput("outputDir: " + s.outputDir +
+                              " already holds a run (run.json); resume it or choose another folder");
+    }
+
+    TrainProgress loading;
+    loading.stage = "loading";
+    loading.message = "loading model " + s.modelPath;
+    if (!report(loading))
+        return false;
+
+    bool cancelled = false;
+    auto forward = [&](const std::string& what) {
+        return [&, what](const Progress& p) {
+            TrainProgress tp;
+            tp.stage = "loading";
+            tp.message = what + (p.total > 0 ? " " + std::to_string(p.done) + "/" + std::to_string(p.total) : "");
+            if (!report(tp))
+                cancelled = true;
+            return !cancelled;
+        };
+    };
+    try {
+        m_model = model::LanguageModel::load(s.modelPath, m_device, torch::kFloat32, forward("loading model"));
+    } catch (const Error& e) {
+        if (e.kind() == Error::Kind::Cancelled || cancelled)
+            return false;
+        throw;
+    }
+    if (cancelled)
+        return false;
+    m_tokenizer = text::loadTokenizer(s.modelPath);
+    const auto& config = m_model->config();
+    if (m_tokenizer->vocabSize() > config.vocabSize)
+        throw Error::badInput("tokenizer: " + s.modelPath + " has " + std::to_string(m_tokenizer->vocabSize()) +
+                              " tokens but the model's vocab_size is " + std::to_string(config.vocabSize));
+    if (config.maxPositions > 0 && s.blockSize > config.maxPositions)
+        throw Error::badInput("blockSize: " + std::to_string(s.blockSize) + " exceeds the model's " +
+                              std::to_string(config.maxPositions) + " positions");
+    m_modelInfo = {{"model_type", config.modelType},  {"vocab_size", config.vocabSize},
+                   {"hidden_size", config.hiddenSize}, {"layers", config.numLayers},
+                   {"heads", config.numHeads},         {"parameters", m_model->parameterCount()},
+                   {"tokenizer", m_tokenizer->kind()}, {"model_path", s.modelPath}};
+
+    // Ê from the LM head as loaded; on resume the saved one (never recomputed from trained weights).
+    const std::string costPath = joinPath(s.outputDir, kCostEmbeddingFile);
+    if (m_resuming) {
+        m_cost = objective::CostEmbedding::load(costPath, m_device);
+        if (m_cost.vocabSize() != config.vocabSize)
+            throw Error::badInput(costPath + ": " + std::to_string(m_cost.vocabSize()) +
+                                  " rows but the model has " + std::to_string(config.vocabSize) + " tokens");
+    } else {
+        torch::NoGradGuard noGrad;
+        m_cost = objective::CostEmbedding(m_model->lmHeadWeight().detach());
+        m_cost.save(costPath);
+    }
+    copyTokenizerFiles(s.modelPath, s.outputDir);
+
+    loading.message = "reading data";
+    if (!report(loading))
+        return false;
+    try {
+        loadData();
+    } catch (const Error& e) {
+        if (e.kind() == Error::Kind::Cancelled)
+            return false;
+        throw;
+    }
+
+    const int64_t blocksPerStep = s.batchSize * s.gradientAccumulation;
+    const int64_t trainCount = m_trainBlocks.size(0);
+    m_stepsPerEpoch = (trainCount + blocksPerStep - 1) / blocksPerStep;
+    m_totalSteps = s.maxSteps > 0 ? s.maxSteps : s.epochs * m_stepsPerEpoch;
+    m_schedule = std::make_unique<LearningRateSchedule>(s.schedule, s.learningRate, s.warmupSteps, m_totalSteps);
+    m_dataInfo = {{"train_blocks", trainCount},
+                  {"validation_blocks", m_validationBlocks.defined() ? m_validationBlocks.size(0) : 0},
+                  {"block_size", s.blockSize},
+                  {"train_tokens", trainCount * s.blockSize},
+                  {"steps_per_epoch", m_stepsPerEpoch}};
+
+    createOptimizer();
+    m_model->train();
+    if (m_resuming) {
+        const auto state = TrainerState::load(joinPath(s.outputDir, kTrainerStateFile));
+        if (state.trainBlocks != trainCount)
+            throw Error::badInput("resume: the data now gives " + std::to_string(trainCount) +
+                                  " training blocks, the saved run had " + std::to_string(state.trainBlocks));
+        restoreState(state);
+        truncateMetrics(joinPath(s.outputDir, kMetricsJsonl), m_step);
+        for (const auto& p : previous.steps)
+            if (p.step <= m_step)
+                m_stepHistory.push_back(p);
+        for (const auto& p : previous.validations)
+            if (p.step <= m_step)
+                m_validationHistory.push_back(p);
+        if (!m_stepHistory.empty())
+            m_elapsedBefore = m_stepHistory.back().elapsedSeconds;
+    } else {
+        torch::manual_seed(s.seed);
+        m_order = epochOrder(trainCount, s.seed, 0);
+        std::remove(joinPath(s.outputDir, kMetricsJsonl).c_str());
+        saveState("running");
+    }
+    return true;
+}
+
+void TrainingRun::loadData()
+{
+    const auto& s = m_settings;
+    std::vector<std::string> documents = io::readDocuments(s.dataPath);
+    for (const auto& path : s.extraDataPaths) {
+        auto more = io::readDocuments(path);
+        documents.insert(documents.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    if (documents.empty())
+        throw Error::badInput("data: " + s.dataPath + " holds no documents");
+
+    auto tokenizing = [&](const std::string& what) {
+        return [this, what](const Progress& p) {
+            TrainProgress tp;
+            tp.stage = "loading";
+            tp.message = what + (p.total > 0 ? " " + std::to_string(p.done) + "/" + std::to_string(p.total) : "");
+            if (!report(tp))
+                throw Error::cancelled();
+            return true;
+        };
+    };
+    torch::Tensor blocks = io::tokenizeIntoBlocks(documents, *m_tokenizer, s.blockSize, tokenizing("tokenizing"));
+    if (!blocks.defined() || blocks.size(0) == 0)
+        throw Error::badInput("data: " + s.dataPath + " has fewer than " + std::to_string(s.blockSize) +
+                              " tokens, not one block");
+
+    if (!s.validationPath.empty()) {
+        m_trainBlocks = blocks;
+        m_validationBlocks = io::tokenizeIntoBlocks(io::readDocuments(s.validationPath), *m_tokenizer, s.blockSize,
+                                                    tokenizing("tokenizing validation"));
+        if (m_validationBlocks.size(0) == 0)
+            throw Error::badInput("validation data: " + s.validationPath + " has not one block of " +
+                                  std::to_string(s.blockSize) + " tokens");
+    } else if (s.validationFraction > 0.0) {
+        if (blocks.size(0) < 2)
+            throw Error::badInput("data: " + s.dataPath + " gives only " + std::to_string(blocks.size(0)) +
+                                  " block of " + std::to_string(s.blockSize) +
+                                  " tokens; a validation split needs at least 2 (or give a validation file)");
+        auto split = io::splitBlocks(blocks, s.validationFraction, s.seed);
+        m_trainBlocks = split.train;
+        m_validationBlocks = split.validation;
+    } else {
+        m_trainBlocks = blocks;
+    }
+    m_trainBlocks = m_trainBlocks.to(torch::kCPU, torch::kInt64).contiguous();
+    if (m_validationBlocks.defined())
+        m_validationBlocks = m_validationBlocks.to(torch::kCPU, torch::kInt64).contiguous();
+    if (m_trainBlocks.size(0) == 0)
+        throw Error::badInput("data: no training blocks left after the validation split");
+    const int64_t vocab = m_model->config().vocabSize;
+    for (const auto* t : {&m_trainBlocks, &m_validationBlocks}) {
+        if (t->defined() && t->numel() > 0 && (t->max().item<int64_t>() >= vocab || t->min().item<int64_t>() < 0))
+            throw Error::badInput("data: token ids outside the model's vocabulary of " + std::to_string(vocab));
+    }
+}
+
+void TrainingRun::createOptimizer()
+{
+    const auto& s = m_settings;
+    m_parameters = uniqueParameters(*m_model);
+    if (m_parameters.empty())
+        throw Error::runtime("model: no trainable parameters");
+    std::vector<torch::Tensor> decay, noDecay;
+    for (const auto& p : m_parameters)
+        (p.tensor.dim() >= 2 ? decay : noDecay).push_back(p.tensor);
+    auto options = torch::optim::AdamWOptions(s.learningRate)
+                       .betas(std::make_tuple(s.adamBeta1, s.adamBeta2))
+                       .eps(s.adamEps)
+                       .weight_decay(s.weightDecay);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (!decay.empty())
+        groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
+    if (!noDecay.empty()) {
+        auto noDecayOptions = options;
+        noDecayOptions.weight_decay(0.0);
+        groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(noDecayOptions));
+    }
+    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+}
+
+void TrainingRun::restoreState(const TrainerState& state)
+{
+    const std::string path = joinPath(m_settings.outputDir, kTrainerStateFile);
+    std::map<std::string, torch::Tensor> saved(state.parameters.begin(), state.parameters.end());
+    std::map<std::string, torch::Tensor> expAvg(state.expAvg.begin(), state.expAvg.end());
+    std::map<std::string, torch::Tensor> expAvgSq(state.expAvgSq.begin(), state.expAvgSq.end());
+    std::map<std::string, int64_t> steps(state.adamSteps.begin(), state.adamSteps.end());
+    if (saved.size() != m_parameters.size())
+        throw Error::badInput(path + ": holds " + std::to_string(saved.size()) + " parameters, the model has " +
+                              std::to_string(m_parameters.size()));
+    torch::NoGradGuard noGrad;
+    auto& optimizerState = m_optimizer->state();
+    for (const auto& p : m_parameters) {
+        auto it = saved.find(p.name);
+        if (it == saved.end())
+            throw Error::badInput(path + ": parameter '" + p.name + "' is missing");
+        if (it->second.sizes() != p.tensor.sizes())
+            throw Error::badInput(path + ": parameter '" + p.name + "' has another shape than the model's");
+        p.tensor.copy_(it->second);
+        auto avg = expAvg.find(p.name);
+        if (avg == expAvg.end())
+            continue;
+        auto moment = std::make_unique<torch::optim::AdamWParamState>();
+        moment->step(steps.count(p.name) ? steps[p.name] : state.step);
+        moment->exp_avg(avg->second.to(p.tensor.device(), p.tensor.scalar_type()).clone());
+        moment->exp_avg_sq(expAvgSq.at(p.name).to(p.tensor.device(), p.tensor.scalar_type()).clone());
+        optimizerState[optimizerKey(p.tensor)] = std::move(moment);
+    }
+    m_step = state.step;
+    m_epoch = state.epoch;
+    m_position = state.position;
+    m_order = state.order;
+    if (int64_t(m_order.size()) != m_trainBlocks.size(0))
+        throw Error::badInput(path + ": the saved block order does not match the data");
+    m_bestValidationLoss = state.bestValidationLoss;
+    m_bestStep = state.bestStep;
+    if (state.rngState.defined())
+        setCpuRngState(state.rngState);
+}
+
+TrainerState TrainingRun::captureState() const
+{
+    TrainerState state;
+    state.step = m_step;
+    state.epoch = m_epoch;
+    state.position = m_position;
+    state.totalSteps = m_totalSteps;
+    state.trainBlocks = m_trainBlocks.size(0);
+    state.bestValidationLoss = m_bestValidationLoss;
+    state.bestStep = m_bestStep;
+    state.order = m_order;
+    state.rngState = cpuRngState();
+    const auto& optimizerState = m_optimizer->state();
+    for (const auto& p : m_parameters) {
+        state.parameters.emplace_back(p.name, p.tensor.detach());
+        auto it = optimizerState.find(optimizerKey(p.tensor));
+        if (it == optimizerState.end())
+            continue;
+        const auto& moment = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+        state.expAvg.emplace_back(p.name, moment.exp_avg());
+        state.expAvgSq.emplace_back(p.name, moment.exp_avg_sq());
+        state.adamSteps.emplace_back(p.name, moment.step());
+    }
+    return state;
+}
+
+void TrainingRun::saveState(const std::string& status, const std::string& message)
+{
+    captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
+    RunRecord record;
+    record.status = status;
+    record.message = message;
+    record.settings = m_settings;
+    record.model = m_modelInfo;
+    record.data = m_dataInfo;
+    record.step = m_step;
+    record.totalSteps = m_totalSteps;
+    record.bestStep = m_bestStep;
+    record.bestValidationLoss = m_bestValidationLoss;
+    record.steps = m_stepHistory;
+    record.validations = m_validationHistory;
+    writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
+}
+
+void TrainingRun::failNonFinite(const std::string& what, double value, int64_t step)
+{
+    std::string message = "training stopped: " + what + " is " + formatNumber(value) + " at step " +
+                          std::to_string(step) + " of " + std::to_string(m_totalSteps);
+    if (m_bestStep > 0)
+        message += "; the checkpoint of step " + std::to_string(m_bestStep) + " in " + m_settings.outputDir +
+                   " is kept";
+    else
+        message += "; no checkpoint had been saved yet";
+    // run.json records the failure; model, state and cost files stay those of the last good save.
+    RunRecord record;
+    record.status = "failed";
+    record.message = message;
+    record.settings = m_settings;
+    record.model = m_modelInfo;
+    record.data = m_dataInfo;
+    record.step = m_step;
+    record.totalSteps = m_totalSteps;
+    record.bestStep = m_bestStep;
+    record.bestValidationLoss = m_bestValidationLoss;
+    record.steps = m_stepHistory;
+    record.validations = m_validationHistory;
+    try {
+        writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
+    } catch (const std::exception&) {
+        // the training error matters more than the record of it
+    }
+    throw Error::runtime(message);
+}
+
+// Mean cross-entropy (the validation loss) and mean DEMD over every validation token.
+void TrainingRun::validate(TrainProgress* progress)
+{
+    torch::NoGradGuard noGrad;
+    m_model->eval();
+    objective::ObjectiveSettings mle;
+    mle.kind = objective::ObjectiveKind::Mle;
+    double ceSum = 0.0, demdSum = 0.0;
+    int64_t tokens = 0;
+    const int64_t count = m_validationBlocks.size(0);
+    for (int64_t begin = 0; begin < count; begin += m_settings.batchSize) {
+        const int64_t n = std::min(m_settings.batchSize, count - begin);
+        const auto ids = m_validationBlocks.narrow(0, begin, n).to(m_device);
+        const auto logits = m_model->forward(ids);  // [n,T,V]
+        const auto labels = shiftedLabels(ids);
+        const auto r = objective::computeObjective(mle, logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+                                                   &m_cost);
+        ceSum += r.mlePart * double(r.validCount);
+        demdSum += r.demdPart * double(r.validCount);
+        tokens += r.validCount;
+    }
+    m_model->train();
+    progress->validationLoss = tokens > 0 ? ceSum / double(tokens) : TrainProgress::none;
+    progress->validationDemd = tokens > 0 ? demdSum / double(tokens) : TrainProgress::none;
+}
+
+TrainResult TrainingRun::run()
+{
+    if (!prepare())
+        return result(TrainStatus::Cancelled);
+
+    const auto& s = m_settings;
+    const std::string outputDir = s.outputDir;
+    const std::string metricsPath = joinPath(outputDir, kMetricsJsonl);
+    const int64_t trainCount = m_trainBlocks.size(0);
+    const int64_t blockSize = m_trainBlocks.size(1);
+    const int64_t blocksPerStep = s.batchSize * s.gradientAccumulation;
+    const bool trainingNeedsCost = s.objective.kind == objective::ObjectiveKind::Emo;
+    const auto processStart = Clock::now();
+    int64_t stepsThisProcess = 0;
+
+    std::vector<torch::Tensor> parameterTensors;
+    for (const auto& p : m_parameters)
+        parameterTensors.push_back(p.tensor);
+
+    while (m_step < m_totalSteps) {
+        const auto stepStart = Clock::now();
+        const double rate = m_schedule->rateAt(m_step);
+        for (auto& group : m_optimizer->param_groups())
+            group.options().set_lr(rate);
+
+        const int64_t stepBlocks = std::min(blocksPerStep, trainCount - m_position);
+        const auto indices = torch::tensor(std::vector<int64_t>(m_order.begin() + m_position,
+                                                                m_order.begin() + m_position + stepBlocks),
+                                           torch::kInt64);
+        m_optimizer->zero_grad();
+        double loss = 0.0, mlePart = 0.0, demdPart = 0.0;
+        bool haveDemd = false;
+        for (int64_t begin = 0; begin < stepBlocks; begin += s.batchSize) {
+            const int64_t n = std::min(s.batchSize, stepBlocks - begin);
+            const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
+            const auto logits = m_model->forward(ids);                                                   // [n,T,V]
+            const auto labels = shiftedLabels(ids);
+            auto r = objective::computeObjective(s.objective, logits.reshape({-1, logits.size(-1)}),
+                                                 labels.reshape({-1}), trainingNeedsCost ? &m_cost : nullptr);
+            torch::Tensor microLoss = r.loss;
+            if (m_lossHook)
+                microLoss = m_lossHook(m_step + 1, microLoss);
+            const double value = microLoss.item<double>();
+            if (!std::isfinite(value))
+                failNonFinite("the loss", value, m_step + 1);
+            // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens.
+            const double weight = double(n) / double(stepBlocks);
+            (microLoss * weight).backward();
+            loss += value * weight;
+            mlePart += r.mlePart * weight;
+            if (r.demd.defined()) {
+                demdPart += r.demdPart * weight;
+                haveDemd = true;
+            }
+        }
+        double gradNorm = TrainProgress::none;
+        if (s.clipNorm > 0.0) {
+            gradNorm = torch::nn::utils::clip_grad_norm_(parameterTensors, s.clipNorm);
+            if (!std::isfinite(gradNorm))
+                failNonFinite("the gradient norm", gradNorm, m_step + 1);
+        }
+        m_optimizer->step();
+        if (m_resuming && stepsThisProcess == 0 &&
+            m_optimizer->state().size() != m_parameters.size())
+            throw Error::runtime("resume: the optimizer state did not attach to the model's parameters");
+
+        // Advance the data position; a new epoch gets its own order.
+        m_position += stepBlocks;
+        ++m_step;
+        ++stepsThisProcess;
+        const int64_t stepEpoch = m_epoch;
+        bool epochEnded = false;
+        if (m_position >= trainCount) {
+            ++m_epoch;
+            m_position = 0;
+            m_order = epochOrder(trainCount, s.seed, m_epoch);
+            epochEnded = true;
+        }
+
+        const auto now = Clock::now();
+        const double stepSeconds = std::chrono::duration<double>(now - stepStart).count();
+        const double processSeconds = std::chrono::duration<double>(now - processStart).count();
+        TrainProgress progress;
+        progress.stage = "training";
+        progress.step = m_step;
+        progress.totalSteps = m_totalSteps;
+        progress.epoch = stepEpoch;
+        progress.loss = loss;
+        progress.mlePart = mlePart;
+        progress.demdPart = haveDemd ? demdPart : TrainProgress::none;
+        progress.gradNorm = gradNorm;
+        progress.learningRate = rate;
+        progress.tokensPerSecond = stepSeconds > 0 ? double(stepBlocks * blockSize) / stepSeconds : TrainProgress::none;
+        progress.elapsedSeconds = m_elapsedBefore + processSeconds;
+        progress.etaSeconds = processSeconds / double(stepsThisProcess) * double(m_totalSteps - m_step);
+        progress.bestValidationLoss = m_bestValidationLoss;
+        progress.bestStep = m_bestStep;
+        m_stepHistory.push_back(progress);
+        appendMetricsLine(metricsPath, progressToJson(progress, "step"));
+        bool keepGoing = report(progress);
+
+        const bool validationDue = (s.validateEvery > 0 && m_step % s.validateEvery == 0) ||
+                                   (s.validateEvery <= 0 && epochEnded) || m_step == m_totalSteps;
+        if (validationDue) {
+            TrainProgress v = progress;
+            v.stage = "validating";
+            if (m_validationBlocks.defined()) {
+                validate(&v);
+                if (!std::isfinite(v.validationLoss))
+                    failNonFinite("the validation loss", v.validationLoss, m_step);
+            }
+            const bool better = !m_validationBlocks.defined() || !std::isfinite(m_bestValidationLoss) ||
+                                v.validationLoss < m_bestValidationLoss;
+            if (better) {
+                m_model->save(outputDir);
+                m_bestValidationLoss = v.validationLoss;
+                m_bestStep = m_step;
+            }
+            v.bestValidationLoss = m_bestValidationLoss;
+            v.bestStep = m_bestStep;
+            v.elapsedSeconds = m_elapsedBefore + std::chrono::duration<double>(Clock::now() - processStart).count();
+            m_validationHistory.push_back(v);
+            appendMetricsLine(metricsPath, progressToJson(v, "validation"));
+            saveState(m_step == m_totalSteps ? "completed" : "running");
+            keepGoing = report(v) && keepGoing;
+        }
+        if (!keepGoing) {
+            saveState("cancelled", "cancelled after step " + std::to_string(m_step));
+            return result(TrainStatus::Cancelled);
+        }
+    }
+
+    // Resuming a finished run (or one whose new step budget is already reached) changes nothing on disk
+    // except the record.
+    saveState("completed");
+    TrainProgress done;
+    done.stage = "done";
+    done.step = m_step;
+    done.totalSteps = m_totalSteps;
+    done.epoch = m_epoch;
+    done.bestValidationLoss = m_bestValidationLoss;
+    done.bestStep = m_bestStep;
+    done.message = "finished " + std::to_string(m_step) + " steps";
+    report(done);
+    return result(TrainStatus::Completed);
+}
+
+} // namespace
+
+Trainer::Trainer(TrainSettings settings) : m_settings(std::move(settings)) {}
+
+void Trainer::validateSettings(const TrainSettings& s)
+{
+    auto positive = [](int64_t value, const char* field) {
+        if (value <= 0)
+            throw Error::badInput(std::string(field) + ": must be positive (got " + std::to_string(value) + ")");
+    };
+    positive(s.batchSize, "batchSize");
+    positive(s.gradientAccumulation, "gradientAccumulation");
+    if (s.blockSize < 2)
+        throw Error::badInput("blockSize: must be at least 2 (got " + std::to_string(s.blockSize) + ")");
+    if (s.maxSteps < 0)
+        throw Error::badInput("maxSteps: must not be negative");
+    if (s.maxSteps == 0)
+        positive(s.epochs, "epochs");
+    if (!(s.learningRate >= 0.0) || !std::isfinite(s.learningRate))
+        throw Error::badInput("learningRate: must be a finite number ≥ 0");
+    if (!(s.weightDecay >= 0.0))
+        throw Error::badInput("weightDecay: must be ≥ 0");
+    if (!(s.adamBeta1 >= 0.0 && s.adamBeta1 < 1.0) || !(s.adamBeta2 >= 0.0 && s.adamBeta2 < 1.0))
+        throw Error::badInput("adamBeta1/adamBeta2: must lie in [0, 1)");
+    if (!(s.adamEps >= 0.0))
+        throw Error::badInput("adamEps: must be ≥ 0");
+    if (!LearningRateSchedule::isKnown(s.schedule))
+        throw Error::badInput("schedule: unknown learning-rate schedule '" + s.schedule +
+                              "' (expected linear, constant or cosine)");
+    if (s.warmupSteps < 0)
+        throw Error::badInput("warmupSteps: must not be negative");
+    if (!(s.clipNorm >= 0.0))
+        throw Error::badInput("clipNorm: must be ≥ 0 (0 = off)");
+    if (s.validateEvery < 0)
+        throw Error::badInput("validateEvery: must not be negative");
+    if (!(s.validationFraction >= 0.0 && s.validationFraction < 1.0))
+        throw Error::badInput("validationFraction: must lie in [0, 1)");
+    if (s.dataPath.empty())
+        throw Error::badInput("dataPath: no training data given");
+    if (s.outputDir.empty())
+        throw Error::badInput("outputDir: no output folder given");
+    if (s.modelPath.empty() && s.resumeDir.empty())
+        throw Error::badInput("modelPath: no model folder given");
+}
+
+TrainResult Trainer::run(const TrainProgressCallback& progress)
+{
+    validateSettings(m_settings);
+    TrainingRun run(m_settings, progress, m_lossHook);
+    return run.run();
+}
+
+} // namespace emo::train
