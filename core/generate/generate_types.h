@@ -1,0 +1,43 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace emo::generate {
+
+// Plain settings and results of sampling (no torch: the GUI includes this).
+
+// Ancestral: draw from softmax(filtered logits / temperature). With temperature 1 and no top-k/top-p this is
+// the paper's unbiased sampling. Greedy: argmax of the unmodified logits (temperature, top-k, top-p ignored).
+enum class SamplingMode { Ancestral, Greedy };
+
+struct SampleSettings {
+    int64_t maxNewTokens = 50;
+    int64_t samplesPerPrompt = 1;
+    double temperature = 1.0;   // <= 0 means greedy
+    int64_t topK = 0;           // 0 = off
+    double topP = 1.0;          // >= 1 = off
+    uint64_t seed = 0;
+    bool stopAtEos = true;
+    SamplingMode mode = SamplingMode::Ancestral;
+    int64_t eosId = -1;         // -1: the tokenizer's EOS, else the model config's
+    int64_t maxBatchRows = 64;  // rows (prompts × samples) decoded together; prompts are never split
+};
+
+// One sampled continuation. tokenIds, logprobs and modelLogprobs are aligned; when finishedByEos the last
+// entry is the EOS token (it was sampled too), which `text` leaves out.
+struct Sample {
+    int64_t promptIndex = 0;
+    int64_t sampleIndex = 0;            // 0 .. samplesPerPrompt-1
+    std::string prompt;
+    std::string text;                   // continuation only
+    std::vector<int64_t> tokenIds;
+    std::vector<double> logprobs;       // natural log, under the sampling distribution (0 for greedy)
+    std::vector<double> modelLogprobs;  // natural log, under the unmodified model (temperature 1, no filters)
+    bool finishedByEos = false;
+};
+
+const char* toString(SamplingMode mode);  // "ancestral" | "greedy"
+bool parseSamplingMode(const std::string& text, SamplingMode* out);
+
+} // namespace emo::generate
