@@ -30,4 +30,9 @@ public:
 // tokenizer.model (sentencepiece). Throws emo::Error(BadInput) naming the folder when none is there.
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder);
 
+// A tokenizer may be smaller than the model's embedding (Hugging Face pads vocabularies to a multiple
+// of 64 or 128) but never larger: an id past the embedding would index out of range. Throws
+// emo::Error(BadInput) naming `folder` and both sizes.
+void checkTokenizerFitsModel(const Tokenizer& tokenizer, int64_t modelVocabSize, const std::string& folder);
+
 } // namespace emo::text
