@@ -21,7 +21,24 @@ struct ObjectiveResult {
 // logits [N,V] (any float dtype), labels [N] int64 with −100 = ignore → ObjectiveResult.
 // `cost` is required for emo (throws emo::Error otherwise) and, when given, fills `demd` for every objective.
 // Throws emo::Error(BadInput) when every label is −100.
+// The fused path (DESIGN.md, performance): per chunk of rows one GEMM s = Ê[y]·Êᵀ, and the logit gradient of
+// the whole objective written during the forward pass (no N×V buffer beyond it; none at all without grad).
 ObjectiveResult computeObjective(const ObjectiveSettings& settings, const torch::Tensor& logits,
                                  const torch::Tensor& labels, const CostEmbedding* cost);
+
+// The same, with an explicit number of rows per chunk (0 = automatic); for tests of chunk boundaries and benches.
+// Its backward may run once (the saved gradient is scaled in place and handed over); a second throws.
+ObjectiveResult computeObjectiveFused(const ObjectiveSettings& settings, const torch::Tensor& logits,
+                                      const torch::Tensor& labels, const CostEmbedding* cost, int64_t chunkRows);
+
+// The same objective through plain autograd ops (log_softmax, gather of ê_y, Êᵀq, detach for sg): slower,
+// kept as the reference the fused path is tested against.
+ObjectiveResult computeObjectiveReference(const ObjectiveSettings& settings, const torch::Tensor& logits,
+                                          const torch::Tensor& labels, const CostEmbedding* cost);
+
+// logitsRow [V], label → [V]: ∂(that token's objective)/∂logits (stop-gradients as in the objective), detached.
+// Works under NoGradGuard / InferenceMode (for inspect). `cost` is required for emo.
+torch::Tensor logitGradient(const ObjectiveSettings& settings, const torch::Tensor& logitsRow, int64_t label,
+                            const CostEmbedding* cost);
 
 } // namespace emo::objective

@@ -11,9 +11,14 @@ struct ObjectiveSettings {
     ObjectiveKind kind = ObjectiveKind::Mle;
     EmoMode emoMode = EmoMode::Paper;
     double emoRatioCap = 0.0;       // > 0 caps sg(mle/demd) (paper mode) or sg(d/mle) (llama mode); 0 = off
-    double tailrGamma = 1e-5;       // TaiLr γ
-    double tailrMinWeight = 0.0;    // TaiLr lower clamp of the weight
-    double mixceEta = 0.5;          // MixCE η (1 = pure MLE)
+    // TaiLr γ and minimum weight: thu-coai/TaiLr examples/bart/long/train_tailr.sh (open-ended generation,
+    // WritingPrompts) and examples/synthetic/train_tailr.sh both pass --density-ratio-threshold 1e-7
+    // --density-min-weight 0.2 (the argparse fallbacks 1.0 / 0.0 in fairseq/criterions/tailr.py are not a recipe).
+    double tailrGamma = 1e-7;
+    double tailrMinWeight = 0.2;
+    // MixCE η: bloomberg/MixCE-acl2023 run_clm_no_trainer.py `--mixing_ratio` default 0.5 (also run.py's default);
+    // the README's released GPT-2-large models use 0.1 / 0.3 / 0.7, chosen per data set on dev MAUVE.
+    double mixceEta = 0.5;          // 1 = pure MLE
 };
 
 const char* toString(ObjectiveKind kind);   // "mle" | "emo" | "tailr" | "mixce"

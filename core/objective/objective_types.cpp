@@ -1,0 +1,50 @@
+#include "objective/objective_types.h"
+
+namespace emo::objective {
+
+const char* toString(ObjectiveKind kind)
+{
+    switch (kind) {
+    case ObjectiveKind::Mle: return "mle";
+    case ObjectiveKind::Emo: return "emo";
+    case ObjectiveKind::Tailr: return "tailr";
+    case ObjectiveKind::Mixce: return "mixce";
+    }
+    return "mle";
+}
+
+const char* toString(EmoMode mode)
+{
+    switch (mode) {
+    case EmoMode::Paper: return "paper";
+    case EmoMode::Pure: return "pure";
+    case EmoMode::Llama: return "llama";
+    }
+    return "paper";
+}
+
+bool parseObjectiveKind(const std::string& text, ObjectiveKind* out)
+{
+    for (ObjectiveKind kind : {ObjectiveKind::Mle, ObjectiveKind::Emo, ObjectiveKind::Tailr, ObjectiveKind::Mixce}) {
+        if (text == toString(kind)) {
+            if (out)
+                *out = kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool parseEmoMode(const std::string& text, EmoMode* out)
+{
+    for (EmoMode mode : {EmoMode::Paper, EmoMode::Pure, EmoMode::Llama}) {
+        if (text == toString(mode)) {
+            if (out)
+                *out = mode;
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace emo::objective
