@@ -1,0 +1,35 @@
+#include "objective_options.h"
+
+#include "util/error.h"
+
+namespace emo::cli {
+
+void ObjectiveOptions::declareObjective(CLI::App& command)
+{
+    command.add_option("--objective", objectiveName, "mle | emo | tailr | mixce")
+        ->check(CLI::IsMember({"mle", "emo", "tailr", "mixce"}))->required();
+}
+
+void ObjectiveOptions::declareParameters(CLI::App& command)
+{
+    command.add_option("--emo-mode", emoMode, "EMO variant: paper (GPT-2 recipe) | pure (DEMD only) | llama")
+        ->check(CLI::IsMember({"paper", "pure", "llama"}))->capture_default_str();
+    command.add_option("--emo-ratio-cap", defaults.emoRatioCap, "Cap of the stop-gradient ratio (0 = off)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    command.add_option("--gamma", defaults.tailrGamma, "TaiLr gamma")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    command.add_option("--tailr-min-weight", defaults.tailrMinWeight, "TaiLr lower clamp of the token weight")
+        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    command.add_option("--eta", defaults.mixceEta, "MixCE mixing ratio (1 = MLE)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+}
+
+objective::ObjectiveSettings ObjectiveOptions::settings() const
+{
+    objective::ObjectiveSettings s = defaults;
+    if (!objective::parseObjectiveKind(objectiveName, &s.kind))
+        throw Error::badInput("--objective " + objectiveName + ": expected mle, emo, tailr or mixce");
+    if (!objective::parseEmoMode(emoMode, &s.emoMode))
+        throw Error::badInput("--emo-mode " + emoMode + ": expected paper, pure or llama");
+    return s;
+}
+
+} // namespace emo::cli

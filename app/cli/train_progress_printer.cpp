@@ -1,0 +1,68 @@
+#include "train_progress_printer.h"
+
+#include "format.h"
+#include "interrupt.h"
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+
+namespace emo::cli {
+
+void TrainProgressPrinter::print(const train::TrainProgress& p)
+{
+    if (p.stage == "training") {
+        if (!m_bar)
+            m_bar = std::make_unique<TerminalProgress>("train");
+        std::string detail = "loss " + formatNumber(p.loss) + " (ce " + formatNumber(p.mlePart);
+        if (!std::isnan(p.demdPart))
+            detail += ", demd " + formatNumber(p.demdPart);
+        detail += ")  lr " + formatNumber(p.learningRate, 3) + "  " + formatNumber(p.tokensPerSecond, 4) + " tok/s  ETA "
+                + formatDuration(p.etaSeconds);
+        m_bar->update(p.step, p.totalSteps, detail);
+    } else if (p.stage == "validating" && !std::isnan(p.validationLoss)) {
+        std::cerr << (m_bar ? "\n" : "") << "validation at step " << p.step << ": ce " << formatNumber(p.validationLoss)
+                  << (std::isnan(p.validationDemd) ? "" : ", demd " + formatNumber(p.validationDemd)) << "  (best "
+                  << formatNumber(p.bestValidationLoss) << " at step " << p.bestStep << ")\n";
+    } else if (!p.message.empty()) {
+        std::cerr << p.message << "\n";
+    }
+}
+
+void TrainProgressPrinter::finish()
+{
+    if (m_bar)
+        m_bar->finish();
+}
+
+int runTraining(const train::TrainSettings& settings, bool json)
+{
+    installInterruptHandler();
+    train::Trainer trainer(settings);
+    TrainProgressPrinter printer;
+    const auto result = trainer.run([&](const train::TrainProgress& p) {
+        printer.print(p);
+        return !interruptRequested();
+    });
+    printer.finish();
+    if (json) {
+        nlohmann::json out{{"status", result.status == train::TrainStatus::Completed ? "completed" : "cancelled"},
+                           {"steps", result.steps}, {"total_steps", result.totalSteps},
+                           {"last_loss", result.lastLoss}, {"best_validation_loss", result.bestValidationLoss},
+                           {"best_step", result.bestStep}, {"out", result.outputDir}};
+        std::cout << out.dump(2) << "\n";
+    }
+    if (result.status == train::TrainStatus::Cancelled) {
+        std::cerr << "emo train: cancelled after step " << result.steps << "; the state is saved in " << result.outputDir
+                  << " (continue with --resume " << result.outputDir << ")\n";
+        return 130;
+    }
+    std::cerr << "emo train: " << result.steps << " steps; best validation loss "
+              << formatNumber(result.bestValidationLoss) << " at step " << result.bestStep << "; run in "
+              << result.outputDir << "\n";
+    return 0;
+}
+
+} // namespace emo::cli

@@ -1,0 +1,303 @@
+// The `emo` executable as a user runs it: exit codes, one clear line on bad input, JSON contracts.
+#include "support/test_paths.h"
+#include "support/tiny_models.h"
+#include "support/tiny_tokenizer.h"
+
+#include "io/safetensors.h"
+#include "model/language_model.h"
+#include "text/tokenizer.h"
+
+#include <QtTest/QtTest>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliRun runEmo(const QStringList& args, int timeoutMs = 120000)
+{
+    QProcess process;
+    process.start(QStringLiteral(EMO_CLI_PATH), args);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+    }
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+}
+
+void writeText(const std::string& path, const std::string& text)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+}
+
+std::string readText(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void copyFolder(const std::string& from, const std::string& to)
+{
+    fs::create_directories(to);
+    fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+std::string repetitiveCorpus()
+{
+    std::string text;
+    const char* lines[] = {"the cat sat on the mat and the dog sat on the log.",
+                           "a bird sang in the tree while the sun rose over the hill.",
+                           "the river ran past the mill and the miller sang along."};
+    for (int i = 0; i < 60; ++i)
+        text += std::string(lines[i % 3]) + "\n\n";
+    return text;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::string m_tmp, m_llama, m_gpt2, m_data;
+
+    QStringList expand(const QStringList& args) const
+    {
+        QStringList out;
+        for (QString a : args)
+            out << a.replace("{tmp}", QString::fromStdString(m_tmp))
+                        .replace("{llama}", QString::fromStdString(m_llama))
+                        .replace("{gpt2}", QString::fromStdString(m_gpt2))
+                        .replace("{data}", QString::fromStdString(m_data));
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_tmp = m_dir.path().toStdString();
+        m_llama = emo::test::writeTinyModel(m_tmp + "/llama", "llama", false, 1);
+        m_gpt2 = emo::test::writeTinyModel(m_tmp + "/gpt2", "gpt2", true, 2);
+        m_data = m_tmp + "/data.txt";
+        writeText(m_data, repetitiveCorpus());
+
+        // Broken variants of the llama folder, one defect each.
+        copyFolder(m_llama, m_tmp + "/truncated");
+        const auto weights = m_tmp + "/truncated/model.safetensors";
+        fs::resize_file(weights, fs::file_size(weights) / 2);
+
+        copyFolder(m_llama, m_tmp + "/header-past-end");
+        {
+            std::fstream f(m_tmp + "/header-past-end/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+            uint64_t huge = 1ull << 40;
+            f.write(reinterpret_cast<const char*>(&huge), 8);
+        }
+
+        copyFolder(m_llama, m_tmp + "/no-hidden-size");
+        auto config = nlohmann::json::parse(readText(m_llama + "/config.json"));
+        config.erase("hidden_size");
+        writeText(m_tmp + "/no-hidden-size/config.json", config.dump());
+
+        copyFolder(m_llama, m_tmp + "/unknown-arch");
+        config = nlohmann::json::parse(readText(m_llama + "/config.json"));
+        config["model_type"] = "mamba";
+        writeText(m_tmp + "/unknown-arch/config.json", config.dump());
+
+        emo::test::TinyModelOptions small;
+        small.tokenizerMerges = 0;  // model vocabulary 257 ...
+        emo::test::writeTinyModel(m_tmp + "/big-tokenizer", "llama", true, 3, small);
+        emo::test::writeByteLevelBpeTokenizer(m_tmp + "/big-tokenizer", 43);  // ... tokenizer 300
+
+        writeText(m_tmp + "/empty.txt", "");
+        writeText(m_tmp + "/short.txt", "too short\n");
+        writeText(m_tmp + "/bad.jsonl", "{\"text\": \"fine\"}\n{not json\n");
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("stderrHas");
+
+        QTest::newRow("no command") << QStringList{} << 2 << "";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "frobnicate";
+        QTest::newRow("unknown option") << QStringList{"info", "--model", "{llama}", "--colour"} << 2 << "--colour";
+        QTest::newRow("missing model folder") << QStringList{"info", "--model", "{tmp}/nowhere"} << 2 << "nowhere";
+        QTest::newRow("truncated safetensors") << QStringList{"info", "--model", "{tmp}/truncated"} << 2 << "model.safetensors";
+        QTest::newRow("header length past end") << QStringList{"info", "--model", "{tmp}/header-past-end"} << 2 << "model.safetensors";
+        QTest::newRow("config missing field") << QStringList{"info", "--model", "{tmp}/no-hidden-size"} << 2 << "hidden_size";
+        QTest::newRow("unknown architecture") << QStringList{"info", "--model", "{tmp}/unknown-arch"} << 2 << "mamba";
+        QTest::newRow("tokenizer bigger than model") << QStringList{"sample", "--model", "{tmp}/big-tokenizer", "--prompt", "a"} << 2 << "300";
+        QTest::newRow("tokenize needs input") << QStringList{"tokenize", "--model", "{llama}"} << 2 << "--text";
+        QTest::newRow("tokenize missing file") << QStringList{"tokenize", "--model", "{llama}", "--file", "{tmp}/none.txt"} << 2 << "none.txt";
+        QTest::newRow("unknown objective") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "kl", "--out", "{tmp}/x"} << 2 << "kl";
+        QTest::newRow("empty data set") << QStringList{"train", "--model", "{llama}", "--data", "{tmp}/empty.txt", "--objective", "emo", "--out", "{tmp}/r1"} << 2 << "empty.txt";
+        QTest::newRow("too few tokens") << QStringList{"train", "--model", "{llama}", "--data", "{tmp}/short.txt", "--objective", "emo", "--block", "64", "--out", "{tmp}/r2"} << 2 << "short.txt";
+        QTest::newRow("bad jsonl line") << QStringList{"train", "--model", "{llama}", "--data", "{tmp}/bad.jsonl", "--objective", "mle", "--out", "{tmp}/r3"} << 2 << "bad.jsonl";
+        QTest::newRow("cuda on a CPU build") << QStringList{"info", "--model", "{llama}", "--device", "cuda"} << 2 << "cuda";
+        QTest::newRow("inspect one token") << QStringList{"inspect", "--model", "{gpt2}", "--text", "a", "--json"} << 2 << "";
+        QTest::newRow("inspect bad objective") << QStringList{"inspect", "--model", "{gpt2}", "--text", "ab cd", "--objectives", "mle,nope"} << 2 << "nope";
+    }
+
+    void badInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, stderrHas);
+        const auto run = runEmo(expand(args));
+        QCOMPARE(run.exitCode, exitCode);
+        QVERIFY2(run.err.contains(stderrHas), qPrintable(run.err));
+        // One clear message: no backtrace, no torch internals dumped on the user.
+        QVERIFY2(run.err.count('\n') <= 3, qPrintable(run.err));
+        QVERIFY(!run.err.contains("Exception raised from"));
+    }
+
+    void helpExitsZero()
+    {
+        for (const char* command : {"info", "tokenize", "pretrain", "train", "sample", "inspect"}) {
+            const auto run = runEmo({command, "--help"});
+            QCOMPARE(run.exitCode, 0);
+            QVERIFY(run.out.contains("--"));
+        }
+    }
+
+    void infoJsonMatchesTheFiles()
+    {
+        const auto run = runEmo({"info", "--model", QString::fromStdString(m_llama), "--json"});
+        QCOMPARE(run.exitCode, 0);
+        const auto info = nlohmann::json::parse(run.out.toStdString());
+        // Parameters counted independently: the elements of every tensor in the file (untied llama: all stored).
+        int64_t stored = 0;
+        auto file = emo::io::SafetensorsFile::open(m_llama + "/model.safetensors");
+        for (const auto& t : file.tensors()) {
+            int64_t n = 1;
+            for (auto d : t.shape) n *= d;
+            stored += n;
+        }
+        QCOMPARE(info["parameters"].get<int64_t>(), stored);
+        QCOMPARE(info["architecture"].get<std::string>(), std::string("llama"));
+        QCOMPARE(info["tokenizer"]["vocab_size"].get<int64_t>(), int64_t(300));
+        QVERIFY(info.contains("blas"));
+    }
+
+    void tokenizeJsonEqualsTheLibrary()
+    {
+        const std::string text = "Hello there, it's 2026!\n  Ça va?";
+        const auto run = runEmo({"tokenize", "--model", QString::fromStdString(m_gpt2), "--text", QString::fromStdString(text), "--json"});
+        QCOMPARE(run.exitCode, 0);
+        const auto doc = nlohmann::json::parse(run.out.toStdString());
+        auto tokenizer = emo::text::loadTokenizer(m_gpt2);
+        QCOMPARE(doc["ids"].get<std::vector<int64_t>>(), tokenizer->encode(text));
+        QCOMPARE(doc["pieces"].size(), doc["ids"].size());
+        QCOMPARE(tokenizer->decode(doc["ids"].get<std::vector<int64_t>>()), text);
+    }
+
+    void sampleIsReproducible()
+    {
+        const QStringList args{"sample", "--model", QString::fromStdString(m_llama), "--prompt", "the cat",
+                               "--max-new", "12", "--n", "3", "--seed", "7", "--json"};
+        const auto first = runEmo(args), second = runEmo(args);
+        QCOMPARE(first.exitCode, 0);
+        QCOMPARE(first.out, second.out);
+        const auto doc = nlohmann::json::parse(first.out.toStdString());
+        QCOMPARE(doc["samples"].size(), size_t(3));
+        for (const auto& s : doc["samples"])
+            QVERIFY(s["ids"].size() <= 12);
+    }
+
+    void inspectJsonFollowsTheContract()
+    {
+        const std::string text = "the cat sat on the mat";
+        const auto run = runEmo({"inspect", "--model", QString::fromStdString(m_gpt2), "--text", QString::fromStdString(text),
+                                 "--top-k", "3", "--json"});
+        QCOMPARE(run.exitCode, 0);
+        const auto doc = nlohmann::json::parse(run.out.toStdString());
+        auto tokenizer = emo::text::loadTokenizer(m_gpt2);
+        const auto ids = tokenizer->encode(text);  // GPT-2: no BOS
+        QCOMPARE(doc["tokens"].size(), ids.size() - 1);
+
+        // CE of each predicted token from a plain forward + log_softmax, in-process.
+        auto model = emo::model::LanguageModel::load(m_gpt2);
+        torch::NoGradGuard noGrad;
+        auto logits = model->forward(torch::tensor(ids).unsqueeze(0))[0];
+        auto logq = torch::log_softmax(logits.to(torch::kDouble), -1);
+        for (size_t t = 0; t + 1 < ids.size(); ++t) {
+            const auto& token = doc["tokens"][t];
+            for (const char* key : {"id", "text", "ce", "demd", "p_gold", "topk", "grad"})
+                QVERIFY2(token.contains(key), key);
+            QCOMPARE(token["id"].get<int64_t>(), ids[t + 1]);
+            const double ce = -logq[t][ids[t + 1]].item<double>();
+            QVERIFY(std::abs(token["ce"].get<double>() - ce) < 1e-4);
+            QCOMPARE(token["topk"].size(), size_t(3));
+            for (const char* objective : {"mle", "emo", "tailr", "mixce"})
+                QVERIFY2(token["grad"].contains(objective), objective);
+        }
+        QVERIFY(doc.contains("summary"));
+    }
+
+    void trainWritesARunThatLoadsAndResumes()
+    {
+        const QString out = QString::fromStdString(m_tmp + "/run");
+        auto run = runEmo({"train", "--model", QString::fromStdString(m_llama), "--data", QString::fromStdString(m_data),
+                           "--objective", "emo", "--steps", "4", "--batch", "2", "--block", "16", "--validate-every", "2",
+                           "--out", out}, 300000);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        for (const char* file : {"config.json", "model.safetensors", "run.json", "metrics.jsonl",
+                                 "cost_embedding.safetensors", "trainer_state.safetensors"})
+            QVERIFY2(fs::exists(out.toStdString() + "/" + file), file);
+        QVERIFY(fs::exists(out.toStdString() + "/vocab.json") || fs::exists(out.toStdString() + "/tokenizer.json"));
+
+        run = runEmo({"info", "--model", out});
+        QCOMPARE(run.exitCode, 0);
+        run = runEmo({"inspect", "--model", out, "--text", "the cat sat", "--json"});
+        QCOMPARE(run.exitCode, 0);
+
+        run = runEmo({"train", "--model", QString::fromStdString(m_llama), "--data", QString::fromStdString(m_data),
+                      "--objective", "emo", "--steps", "6", "--batch", "2", "--block", "16", "--validate-every", "2",
+                      "--out", out, "--resume", out}, 300000);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto runJson = nlohmann::json::parse(readText(out.toStdString() + "/run.json"));
+        QVERIFY(!runJson.empty());
+    }
+
+    void interruptSavesAResumableState()
+    {
+        const QString out = QString::fromStdString(m_tmp + "/interrupted");
+        QProcess process;
+        process.start(QStringLiteral(EMO_CLI_PATH),
+                      {"train", "--model", QString::fromStdString(m_llama), "--data", QString::fromStdString(m_data),
+                       "--objective", "mle", "--steps", "100000", "--batch", "2", "--block", "16", "--out", out});
+        QVERIFY(process.waitForStarted());
+        // Wait for the first training progress line, then Ctrl-C.
+        QString err;
+        QElapsedTimer timer;
+        timer.start();
+        while (!err.contains("train ") && timer.elapsed() < 120000) {
+            process.waitForReadyRead(500);
+            err += QString::fromUtf8(process.readAllStandardError());
+        }
+        QVERIFY2(err.contains("train "), qPrintable(err));
+        ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+        QVERIFY(process.waitForFinished(120000));
+        err += QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitCode(), 130);
+        QVERIFY2(err.contains("--resume"), qPrintable(err));
+        QVERIFY(fs::exists(out.toStdString() + "/trainer_state.safetensors"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
