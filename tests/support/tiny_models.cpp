@@ -1,0 +1,44 @@
+#include "support/tiny_models.h"
+
+#include "model/language_model.h"
+#include "support/tiny_tokenizer.h"
+
+#include <stdexcept>
+
+namespace emo::test {
+
+io::ModelConfig tinyModelConfig(const std::string& arch, bool tied, const TinyModelOptions& options)
+{
+    const int64_t vocab = 257 + options.tokenizerMerges;
+    const int64_t eos = vocab - 1;  // "<|endoftext|>" is the tiny tokenizer's last id
+    nlohmann::json json;
+    if (arch == "gpt2") {
+        json = {{"model_type", "gpt2"}, {"vocab_size", vocab}, {"n_embd", options.hidden},
+                {"n_layer", options.layers}, {"n_head", options.heads}, {"n_positions", options.positions},
+                {"n_inner", nullptr}, {"layer_norm_epsilon", 1e-5}, {"activation_function", "gelu_new"},
+                {"bos_token_id", eos}, {"eos_token_id", eos}, {"tie_word_embeddings", tied},
+                {"initializer_range", 0.02}};
+    } else if (arch == "llama") {
+        json = {{"model_type", "llama"}, {"vocab_size", vocab}, {"hidden_size", options.hidden},
+                {"num_hidden_layers", options.layers}, {"num_attention_heads", options.heads},
+                {"num_key_value_heads", options.kvHeads}, {"intermediate_size", options.intermediate},
+                {"max_position_embeddings", options.positions}, {"rms_norm_eps", 1e-6},
+                {"rope_theta", 10000.0}, {"hidden_act", "silu"}, {"bos_token_id", eos},
+                {"eos_token_id", eos}, {"tie_word_embeddings", tied}, {"initializer_range", 0.02}};
+    } else {
+        throw std::invalid_argument("tinyModelConfig: arch must be gpt2 or llama, not " + arch);
+    }
+    return io::ModelConfig::fromJson(json, "tiny " + arch + " config");
+}
+
+std::string writeTinyModel(const std::string& folder, const std::string& arch, bool tied, uint64_t seed,
+                           const TinyModelOptions& options)
+{
+    const auto model = model::LanguageModel::create(tinyModelConfig(arch, tied, options), seed);
+    model->save(folder, options.storageType);
+    if (options.writeTokenizer)
+        writeByteLevelBpeTokenizer(folder, options.tokenizerMerges);
+    return folder;
+}
+
+} // namespace emo::test

@@ -1,0 +1,34 @@
+#pragma once
+#include "io/model_config.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+namespace emo::test {
+
+// Shapes of the tiny models tests use (defaults: vocab 300, d 32, 2 layers, 4 heads, 2 kv heads for llama).
+struct TinyModelOptions {
+    int64_t tokenizerMerges = 43;  // vocabulary = 257 + merges (byte-level BPE of tiny_tokenizer.h; EOS last)
+    int64_t hidden = 32;
+    int64_t layers = 2;
+    int64_t heads = 4;
+    int64_t kvHeads = 2;           // llama only
+    int64_t intermediate = 64;     // llama; gpt2 uses 4 × hidden
+    int64_t positions = 128;
+    bool writeTokenizer = true;
+    torch::ScalarType storageType = torch::kFloat32;
+};
+
+// The config writeTinyModel saves, for tests that want to create a model without writing it.
+io::ModelConfig tinyModelConfig(const std::string& arch /*"gpt2"|"llama"*/, bool tied,
+                                const TinyModelOptions& options = {});
+
+// Creates a random tiny model (LanguageModel::create with `seed`), saves config.json + model.safetensors into
+// `folder` (created if missing) and the byte-level BPE tokenizer of tiny_tokenizer.h next to it.
+// Returns `folder`.
+std::string writeTinyModel(const std::string& folder, const std::string& arch /*"gpt2"|"llama"*/, bool tied,
+                           uint64_t seed, const TinyModelOptions& options = {});
+
+} // namespace emo::test
