@@ -1,3 +1,6 @@
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
 #include "support/test_paths.h"
 #include "support/tiny_tokenizer.h"
 #include "text/tokenizer.h"
