@@ -342,6 +342,17 @@ void TrainingRun::loadData()
     if (documents.empty())
         throw Error::badInput("data: " + s.dataPath + " holds no documents");
 
+    // tokenizeIntoBlocks does not know the file: name it in its errors.
+    auto blocksOf = [&](const std::vector<std::string>& docs, const std::string& path, const std::string& what,
+                        const ProgressCallback& progress) {
+        try {
+            return io::tokenizeIntoBlocks(docs, *m_tokenizer, s.blockSize, progress);
+        } catch (const Error& e) {
+            if (e.kind() != Error::Kind::BadInput)
+                throw;
+            throw Error::badInput(what + " " + path + ": " + e.what());
+        }
+    };
     auto tokenizing = [&](const std::string& what) {
         return [this, what](const Progress& p) {
             TrainProgress tp;
@@ -352,15 +363,15 @@ void TrainingRun::loadData()
             return true;
         };
     };
-    torch::Tensor blocks = io::tokenizeIntoBlocks(documents, *m_tokenizer, s.blockSize, tokenizing("tokenizing"));
+    torch::Tensor blocks = blocksOf(documents, s.dataPath, "data", tokenizing("tokenizing"));
     if (!blocks.defined() || blocks.size(0) == 0)
         throw Error::badInput("data: " + s.dataPath + " has fewer than " + std::to_string(s.blockSize) +
                               " tokens, not one block");
 
     if (!s.validationPath.empty()) {
         m_trainBlocks = blocks;
-        m_validationBlocks = io::tokenizeIntoBlocks(io::readDocuments(s.validationPath), *m_tokenizer, s.blockSize,
-                                                    tokenizing("tokenizing validation"));
+        m_validationBlocks = blocksOf(io::readDocuments(s.validationPath), s.validationPath, "validation data",
+                                      tokenizing("tokenizing validation"));
         if (m_validationBlocks.size(0) == 0)
             throw Error::badInput("validation data: " + s.validationPath + " has not one block of " +
                                   std::to_string(s.blockSize) + " tokens");
