@@ -3,7 +3,8 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 
-#include <filesystem>
+#include <algorithm>
+#include <iterator>
 
 namespace emo::io {
 
@@ -103,6 +104,9 @@ void readGpt2(ModelConfig& config, const FieldReader& read)
     config.intermediateSize = read.optionalInt("n_inner", 4 * config.hiddenSize);
     config.normEps = read.optionalPositiveNumber("layer_norm_epsilon", 1e-5);
     config.activation = read.optionalString("activation_function", "gelu_new");
+    static const char* const known[] = {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"};
+    if (std::find(std::begin(known), std::end(known), config.activation) == std::end(known))
+        read.fail("activation_function", "has unsupported value '" + config.activation + "'");
     config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", true);
     config.bosTokenId = read.optionalTokenId("bos_token_id");
     config.eosTokenId = read.optionalTokenId("eos_token_id");
@@ -122,6 +126,8 @@ void readLlama(ModelConfig& config, const FieldReader& read)
     config.ropeTheta = read.optionalPositiveNumber("rope_theta", 10000.0);
     config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", false);
     config.activation = read.optionalString("hidden_act", "silu");
+    if (config.activation != "silu" && config.activation != "swish")
+        read.fail("hidden_act", "has unsupported value '" + config.activation + "' (SwiGLU needs silu)");
     config.bosTokenId = read.optionalTokenId("bos_token_id");
     config.eosTokenId = read.optionalTokenId("eos_token_id");
     config.padTokenId = read.optionalTokenId("pad_token_id");

@@ -70,7 +70,7 @@ torch::Tensor blockedKeys(int64_t queries, int64_t keys, const torch::Tensor& at
         blocked = keyPositions.gt(queryPositions).view({1, 1, queries, keys});
     }
     if (attentionMask.defined()) {
-        const auto padding = attentionMask.eq(0).view({attentionMask.size(0), 1, 1, keys});
+        const auto padding = attentionMask.eq(0).reshape({attentionMask.size(0), 1, 1, keys});
         blocked = blocked.defined() ? blocked.logical_or(padding) : padding;
     }
     return blocked;
