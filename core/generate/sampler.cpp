@@ -6,6 +6,7 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace emo::generate {
@@ -48,6 +49,30 @@ StepChoice chooseTokens(const torch::Tensor& logits, const SampleSettings& setti
     choice.logprobs = toVector<double>(samplingLogProb.to(torch::kDouble));
     choice.modelLogprobs = toVector<double>(modelLogProbs.gather(1, chosen.unsqueeze(1)).squeeze(1).to(torch::kDouble));
     return choice;
+}
+
+uint64_t mix64(uint64_t x)  // splitmix64's finaliser
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+// The random stream of a prompt: a hash of its ids, and of how many identical prompts came before it in the
+// call (so repeated prompts still get different samples), independent of every other prompt in the call.
+std::vector<uint64_t> promptStreamKeys(const std::vector<std::vector<int64_t>>& prompts)
+{
+    std::vector<uint64_t> keys;
+    std::map<uint64_t, uint64_t> seen;
+    for (const auto& ids : prompts) {
+        uint64_t h = 0x5851F42D4C957F2DULL ^ ids.size();
+        for (int64_t id : ids)
+            h = mix64(h ^ static_cast<uint64_t>(id));
+        const uint64_t occurrence = seen[h]++;
+        keys.push_back(occurrence == 0 ? h : mix64(h ^ mix64(occurrence)));
+    }
+    return keys;
 }
 
 void validate(const SampleSettings& s)
@@ -130,6 +155,7 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
                               std::to_string(config.maxPositions) + " positions (n_positions)");
 
     const int64_t promptCount = static_cast<int64_t>(prompts.size());
+    const std::vector<uint64_t> streamKeys = promptStreamKeys(prompts);
     std::vector<Sample> results(promptCount * n);
     for (int64_t p = 0; p < promptCount; ++p)
         for (int64_t k = 0; k < n; ++k) {
@@ -198,7 +224,7 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
             if (!greedy)
                 for (size_t i = 0; i < active.size(); ++i) {
                     const auto& s = results[active[i]];
-                    uniforms[i] = counterUniform(settings.seed, s.promptIndex, s.sampleIndex, step);
+                    uniforms[i] = counterUniform(settings.seed, streamKeys[s.promptIndex], s.sampleIndex, step);
                 }
             const StepChoice choice = chooseTokens(next, settings, greedy, uniforms);
             ++stepsDone;

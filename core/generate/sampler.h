@@ -15,9 +15,10 @@ namespace emo::generate {
 // attention mask, each prompt is prefilled once and its cache copied for its samples, then one token per
 // step for every unfinished row; rows that reach EOS are dropped from the batch (and from the cache).
 //
-// Reproducible: the random number of each decision comes from counterUniform(seed, prompt, sample, step),
-// so the same seed gives the same tokens whatever the batch composition (maxBatchRows, other prompts),
-// up to float rounding differences of the padded forward. No global RNG is touched.
+// Reproducible: the random number of each decision comes from counterUniform(seed, key, sample, step), with
+// `key` a hash of the prompt's ids (and of its occurrence, for repeated prompts), so the same seed gives the
+// same tokens for a prompt whatever else is in the call and however it is batched (maxBatchRows), up to float
+// rounding differences of the padded forward at near-ties. No global RNG is touched.
 //
 // Not thread-safe on one model (the model's forward is used); one Sampler per worker thread.
 class Sampler {
