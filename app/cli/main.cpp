@@ -29,6 +29,20 @@ int main(int argc, char** argv)
         registered.emplace_back(sub, command.get());
     }
 
+    // CLI11 reports an unknown command as a missing one; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+        bool known = false;
+        std::string names;
+        for (auto& [sub, command] : registered) {
+            known = known || sub->get_name() == argv[1];
+            names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!known) {
+            std::cerr << "emo: unknown command '" << argv[1] << "' (commands: " << names << "; see emo --help)\n";
+            return 2;
+        }
+    }
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <iostream>
 
@@ -27,7 +28,14 @@ void TrainProgressPrinter::print(const train::TrainProgress& p)
                   << (std::isnan(p.validationDemd) ? "" : ", demd " + formatNumber(p.validationDemd)) << "  (best "
                   << formatNumber(p.bestValidationLoss) << " at step " << p.bestStep << ")\n";
     } else if (!p.message.empty()) {
-        std::cerr << p.message << "\n";
+        // "loading model 3/21" and its siblings: one line per kind of work, not one per item.
+        const auto counter = p.message.find_last_of(' ');
+        const bool counted = counter != std::string::npos && p.message.find('/', counter) != std::string::npos
+                             && std::isdigit(static_cast<unsigned char>(p.message[counter + 1]));
+        const std::string kind = counted ? p.message.substr(0, counter) : p.message;
+        if (kind != m_lastMessageKind)
+            std::cerr << (kind == p.message ? p.message : kind + " ...") << "\n";
+        m_lastMessageKind = kind;
     }
 }
 
@@ -39,10 +47,15 @@ void TrainProgressPrinter::finish()
 
 int runTraining(const train::TrainSettings& settings, bool json)
 {
-    installInterruptHandler();
     train::Trainer trainer(settings);
+    return runTrainingWith([&](const train::TrainProgressCallback& progress) { return trainer.run(progress); }, json);
+}
+
+int runTrainingWith(const std::function<train::TrainResult(const train::TrainProgressCallback&)>& train, bool json)
+{
+    installInterruptHandler();
     TrainProgressPrinter printer;
-    const auto result = trainer.run([&](const train::TrainProgress& p) {
+    const auto result = train([&](const train::TrainProgress& p) {
         printer.print(p);
         return !interruptRequested();
     });
@@ -55,11 +68,11 @@ int runTraining(const train::TrainSettings& settings, bool json)
         std::cout << out.dump(2) << "\n";
     }
     if (result.status == train::TrainStatus::Cancelled) {
-        std::cerr << "emo train: cancelled after step " << result.steps << "; the state is saved in " << result.outputDir
+        std::cerr << "emo: cancelled after step " << result.steps << "; the state is saved in " << result.outputDir
                   << " (continue with --resume " << result.outputDir << ")\n";
         return 130;
     }
-    std::cerr << "emo train: " << result.steps << " steps; best validation loss "
+    std::cerr << "emo: " << result.steps << " steps; best validation loss "
               << formatNumber(result.bestValidationLoss) << " at step " << result.bestStep << "; run in "
               << result.outputDir << "\n";
     return 0;

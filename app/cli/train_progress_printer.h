@@ -1,8 +1,12 @@
 #pragma once
 #include "terminal_progress.h"
+#include "train/trainer.h"
 #include "train/train_types.h"
 
+#include <functional>
+
 #include <memory>
+#include <string>
 
 namespace emo::cli {
 
@@ -14,9 +18,11 @@ public:
 
 private:
     std::unique_ptr<TerminalProgress> m_bar;
+    std::string m_lastMessageKind;
 };
 
-// Runs a Trainer with Ctrl-C as cancel and this printer; prints the outcome; returns the exit code.
-int runTraining(const train::TrainSettings& settings, bool json);
+// Runs a training function with Ctrl-C as cancel and this printer; prints the outcome; returns the exit code.
+int runTrainingWith(const std::function<train::TrainResult(const train::TrainProgressCallback&)>& train, bool json);
+int runTraining(const train::TrainSettings& settings, bool json);  // a Trainer on `settings`
 
 } // namespace emo::cli

@@ -270,9 +270,9 @@ private Q_SLOTS:
         // The state holds the weights of step 6, not those of the checkpoint (step 4).
         auto best = model::LanguageModel::load(settings.outputDir);
         bool differs = false;
-        for (const auto& [name, tensor] : best->named_parameters())
+        for (const auto& item : best->named_parameters())
             for (const auto& [savedName, saved] : state.parameters)
-                if (savedName == name && !torch::equal(tensor, saved))
+                if (savedName == item.key() && !torch::equal(item.value(), saved))
                     differs = true;
         QVERIFY(differs);
     }

@@ -1,0 +1,64 @@
+// emo pretrain: a model from scratch (sentencepiece vocabulary trained on the data, random init, MLE).
+#include "cli_command.h"
+
+#include "train/pretrainer.h"
+#include "train_progress_printer.h"
+
+namespace emo::cli {
+namespace {
+
+class PretrainCommand : public CliCommand {
+public:
+    const char* name() const override { return "pretrain"; }
+    const char* summary() const override { return "Train a GPT-2 or LLaMA-family model from scratch on text files"; }
+
+    void declareOptions(CLI::App& command) override
+    {
+        auto& s = m_settings;
+        auto& t = m_settings.train;
+        command.add_option("--arch", s.arch, "gpt2 | llama")->check(CLI::IsMember({"gpt2", "llama"}))->capture_default_str();
+        command.add_option("--layers", s.layers, "Transformer layers")->capture_default_str();
+        command.add_option("--d", s.hidden, "Hidden size")->capture_default_str();
+        command.add_option("--heads", s.heads, "Attention heads")->capture_default_str();
+        command.add_option("--kv-heads", s.kvHeads, "Key/value heads (llama; 0 = --heads)")->capture_default_str();
+        command.add_option("--ffn", s.intermediate, "MLP width (0 = the architecture's default)")->capture_default_str();
+        command.add_option("--vocab-size", s.vocabSize, "Sentencepiece vocabulary to train")->capture_default_str();
+        command.add_option("--tokenizer-type", s.tokenizerType, "unigram | bpe | char | word")->capture_default_str();
+        command.add_option("--data", s.dataPaths, "Training text files")->required();
+        command.add_option("--val", t.validationPath, "Validation text (default: a held-out share of the data)");
+        auto epochs = command.add_option("--epochs", t.epochs, "Passes over the data")->capture_default_str();
+        auto steps = command.add_option("--steps", t.maxSteps, "Optimizer steps (overrides --epochs)");
+        epochs->excludes(steps);
+        command.add_option("--batch", t.batchSize, "Blocks per step")->capture_default_str();
+        command.add_option("--block", t.blockSize, "Tokens per block")->capture_default_str();
+        command.add_option("--lr", t.learningRate, "Peak learning rate")->capture_default_str();
+        command.add_option("--warmup", t.warmupSteps, "Warm-up steps")->capture_default_str();
+        command.add_option("--schedule", t.schedule, "linear | constant | cosine")
+            ->check(CLI::IsMember({"linear", "constant", "cosine"}))->capture_default_str();
+        command.add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->capture_default_str();
+        command.add_option("--clip", t.clipNorm, "Clip the global gradient norm (0 = off)")->capture_default_str();
+        command.add_option("--validate-every", t.validateEvery, "Validate every K steps (0 = each epoch)")->capture_default_str();
+        command.add_option("--seed", t.seed, "Random seed")->capture_default_str();
+        command.add_option("--device", t.device, "cpu | cuda | cuda:N")->capture_default_str();
+        command.add_option("--out", s.outputDir, "Folder of the new model (an HF folder plus run files)")->required();
+        command.add_option("--resume", t.resumeDir, "Run folder to continue exactly");
+        command.add_flag("--json", m_json, "Print the result as one JSON document on stdout");
+    }
+
+    int run() override
+    {
+        return runTrainingWith([&](const train::TrainProgressCallback& progress) {
+            return train::pretrain(m_settings, progress);
+        }, m_json);
+    }
+
+private:
+    train::PretrainSettings m_settings;
+    bool m_json = false;
+};
+
+} // namespace
+
+std::unique_ptr<CliCommand> makePretrainCommand() { return std::make_unique<PretrainCommand>(); }
+
+} // namespace emo::cli
