@@ -12,4 +12,4 @@ emo=build/app/cli/emo
 echo
 "$emo" inspect --model "$model" --text "The quick brown fox jumps over the lazy dog." --top-k 3
 echo
-"$emo" sample --model "$model" --prompt "The" --max-new 40 --n 3 --seed 1
+"$emo" sample --model "$model" --prompt "It is a truth universally acknowledged" --max-new 40 --n 3 --seed 1

@@ -274,6 +274,19 @@ private Q_SLOTS:
         QVERIFY(!runJson.empty());
     }
 
+    void pretrainWritesAModelThatSamples()
+    {
+        // Trains a sentencepiece vocabulary through the dlopen'ed shim inside the emo process itself.
+        const QString out = QString::fromStdString(m_tmp + "/scratch");
+        auto run = runEmo({"pretrain", "--arch", "llama", "--layers", "1", "--d", "32", "--heads", "2", "--vocab-size", "120",
+                           "--data", QString::fromStdString(emo::test::dataPath("train/corpus.txt")), "--steps", "3",
+                           "--batch", "2", "--block", "16", "--out", out}, 300000);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QVERIFY(fs::exists(out.toStdString() + "/tokenizer.model"));
+        run = runEmo({"sample", "--model", out, "--prompt", "the", "--max-new", "5", "--seed", "1"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    }
+
     void interruptSavesAResumableState()
     {
         const QString out = QString::fromStdString(m_tmp + "/interrupted");
