@@ -45,6 +45,28 @@ void TrainProgressPrinter::finish()
         m_bar->finish();
 }
 
+void declareTrainerOptions(CLI::App& command, train::TrainSettings& t)
+{
+    command.add_option("--val", t.validationPath, "Validation text (default: a held-out share of the data)");
+    auto epochs = command.add_option("--epochs", t.epochs, "Passes over the data")->capture_default_str();
+    auto steps = command.add_option("--steps", t.maxSteps, "Optimizer steps (overrides --epochs)");
+    epochs->excludes(steps);
+    command.add_option("--batch", t.batchSize, "Blocks per step")->capture_default_str();
+    command.add_option("--block", t.blockSize, "Tokens per block")->capture_default_str();
+    command.add_option("--lr", t.learningRate, "Peak learning rate")->capture_default_str();
+    command.add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->capture_default_str();
+    command.add_option("--schedule", t.schedule, "linear | constant | cosine")
+        ->check(CLI::IsMember({"linear", "constant", "cosine"}))->capture_default_str();
+    command.add_option("--warmup", t.warmupSteps, "Warm-up steps")->capture_default_str();
+    command.add_option("--accumulate", t.gradientAccumulation, "Micro-batches per optimizer step")->capture_default_str();
+    command.add_option("--clip", t.clipNorm, "Clip the global gradient norm (0 = off)")->capture_default_str();
+    command.add_option("--validate-every", t.validateEvery, "Validate every K steps (0 = each epoch)")->capture_default_str();
+    command.add_option("--val-fraction", t.validationFraction, "Held-out share when there is no --val")->capture_default_str();
+    command.add_option("--seed", t.seed, "Random seed")->capture_default_str();
+    command.add_option("--device", t.device, "cpu | cuda | cuda:N")->capture_default_str();
+    command.add_option("--resume", t.resumeDir, "Run folder to continue exactly");
+}
+
 int runTraining(const train::TrainSettings& settings, bool json)
 {
     train::Trainer trainer(settings);
