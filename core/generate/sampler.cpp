@@ -274,7 +274,13 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
             std::vector<int64_t> shown = s.tokenIds;
             if (s.finishedByEos && !shown.empty())
                 shown.pop_back();
-            s.text = m_tokenizer->decode(shown);
+            // Decode with the prompt, then cut it off: sentencepiece drops the leading "▁" of a sequence, so the
+            // continuation decoded alone would lose the space between prompt and continuation.
+            std::vector<int64_t> whole = prompts[s.promptIndex];
+            whole.insert(whole.end(), shown.begin(), shown.end());
+            const std::string text = m_tokenizer->decode(whole);
+            s.text = text.compare(0, s.prompt.size(), s.prompt) == 0 ? text.substr(s.prompt.size())
+                                                                      : m_tokenizer->decode(shown);
         }
     return results;
 }

@@ -283,8 +283,20 @@ private Q_SLOTS:
                            "--batch", "2", "--block", "16", "--out", out}, 300000);
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY(fs::exists(out.toStdString() + "/tokenizer.model"));
-        run = runEmo({"sample", "--model", out, "--prompt", "the", "--max-new", "5", "--seed", "1"});
+        run = runEmo({"sample", "--model", out, "--prompt", "the", "--max-new", "5", "--n", "8", "--seed", "1", "--json"});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        // A continuation whose first piece starts a word ("▁...") shows the space after the prompt.
+        auto tokenizer = emo::text::loadTokenizer(out.toStdString());
+        int wordStarts = 0;
+        const auto doc = nlohmann::json::parse(run.out.toStdString());
+        for (const auto& sample : doc["samples"]) {
+            const auto ids = sample["ids"].get<std::vector<int64_t>>();
+            if (ids.empty() || tokenizer->piece(ids[0]).rfind("\xE2\x96\x81", 0) != 0)
+                continue;
+            ++wordStarts;
+            QVERIFY2(sample["text"].get<std::string>().rfind(" ", 0) == 0, sample["text"].get<std::string>().c_str());
+        }
+        QVERIFY(wordStarts > 0);
     }
 
     void interruptSavesAResumableState()
