@@ -125,6 +125,7 @@ private:
     void restoreState(const TrainerState& state);
     TrainerState captureState() const;
     void saveState(const std::string& status, const std::string& message = {});
+    RunRecord runRecord(const std::string& status, const std::string& message) const;
     void validate(TrainProgress* progress);
     [[noreturn]] void failNonFinite(const std::string& what, double value, int64_t step);
     TrainResult result(TrainStatus status) const;
@@ -488,9 +489,9 @@ TrainerState TrainingRun::captureState() const
     return state;
 }
 
-void TrainingRun::saveState(const std::string& status, const std::string& message)
+// run.json as of now: the settings, the data and model, and the whole history.
+RunRecord TrainingRun::runRecord(const std::string& status, const std::string& message) const
 {
-    captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
     RunRecord record;
     record.status = status;
     record.message = message;
@@ -503,7 +504,13 @@ void TrainingRun::saveState(const std::string& status, const std::string& messag
     record.bestValidationLoss = m_bestValidationLoss;
     record.steps = m_stepHistory;
     record.validations = m_validationHistory;
-    writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
+    return record;
+}
+
+void TrainingRun::saveState(const std::string& status, const std::string& message)
+{
+    captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
+    writeRunJson(joinPath(m_settings.outputDir, kRunJson), runRecord(status, message));
 }
 
 void TrainingRun::failNonFinite(const std::string& what, double value, int64_t step)
@@ -516,18 +523,7 @@ void TrainingRun::failNonFinite(const std::string& what, double value, int64_t s
     else
         message += "; no checkpoint had been saved yet";
     // run.json records the failure; model, state and cost files stay those of the last good save.
-    RunRecord record;
-    record.status = "failed";
-    record.message = message;
-    record.settings = m_settings;
-    record.model = m_modelInfo;
-    record.data = m_dataInfo;
-    record.step = m_step;
-    record.totalSteps = m_totalSteps;
-    record.bestStep = m_bestStep;
-    record.bestValidationLoss = m_bestValidationLoss;
-    record.steps = m_stepHistory;
-    record.validations = m_validationHistory;
+    const RunRecord record = runRecord("failed", message);
     try {
         writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
     } catch (const std::exception&) {
