@@ -366,7 +366,7 @@ QString TokenStrip::tooltipText(int index) const
     html += QStringLiteral("</table>");
     if (!t.topk.empty()) {
         html += QStringLiteral("<p style='margin-top:4px'><b>%1</b></p>").arg(esc(tr("Most probable next tokens")));
-        html += QStringLiteral("<table cellspacing='0' cellpadding='2'><tr><th align='right'>#</th>"
+        html += QStringLiteral("<table cellspacing='0' cellpadding='3'><tr><th align='right'>#</th>"
                                "<th align='left'>%1</th><th align='right'>%2</th><th align='right'>%3</th></tr>")
                     .arg(esc(tr("token")), esc(tr("p")), esc(tr("cost to gold")));
         for (size_t k = 0; k < t.topk.size(); ++k) {

@@ -483,6 +483,13 @@ void TestInspectorView::screenshot()
     const QString path = dir + QStringLiteral("/screenshot-inspector.png");
     QVERIFY(view.grab().save(path));
     qInfo("screenshot: %s", qPrintable(path));
+    // The hover tooltip is a separate popup, so render its rich text alone to look at it too.
+    QLabel tip(strip->tooltipText(5));
+    tip.setTextFormat(Qt::RichText);
+    tip.setAutoFillBackground(true);
+    tip.setMargin(6);
+    tip.adjustSize();
+    QVERIFY(tip.grab().save(dir + QStringLiteral("/screenshot-inspector-tooltip.png")));
 }
 
 QTEST_MAIN(TestInspectorView)
