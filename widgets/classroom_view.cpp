@@ -53,7 +53,7 @@ ClassroomView::ClassroomView(QWidget* parent)
     main->axis(QCPAxis::atLeft)->setLabel(tr("probability"));
 
     m_gapBars = new QCPBars(main->axis(QCPAxis::atBottom), main->axis(QCPAxis::atLeft));
-    m_gapBars->setName(tr("gaps (p < 10% of its peak)"));
+    m_gapBars->setName(tr("gaps: p < 10 % of its peak"));
     m_gapBars->setPen(Qt::NoPen);
     m_gapBars->setBrush(kGapColor);
     m_targetBars = new QCPBars(main->axis(QCPAxis::atBottom), main->axis(QCPAxis::atLeft));
@@ -65,18 +65,30 @@ ClassroomView::ClassroomView(QWidget* parent)
     mleGraph->setPen(QPen(kMleColor, 4));
     QCPGraph* transportGraph = m_plot->addGraph(main->axis(QCPAxis::atBottom), main->axis(QCPAxis::atLeft));
     transportGraph->setPen(QPen(kTransportColor, 4));
+    // Beside the plot: the ground metric as a small heat map (C(i,j), dark = close, light = far). Under the plot:
+    // the legend in two columns, so neither covers the curves.
+    auto* column = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(0, 1, column);
+    m_plot->plotLayout()->setColumnStretchFactor(0, 4.0);
+    m_plot->plotLayout()->setColumnStretchFactor(1, 1.0);
+    auto* costRect = new QCPAxisRect(m_plot);
+    column->addElement(0, 0, costRect);
+    costRect->setMaximumSize(QSize(190, 190));
+    costRect->setMinimumSize(QSize(130, 130));
+    column->addElement(1, 0, new QCPLayoutElement(m_plot));  // takes the rest of the height
+    column->setRowStretchFactor(0, 0.01);
+    column->setRowStretchFactor(1, 1.0);
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(plotFont);
-    m_plot->legend->setBrush(QColor(255, 255, 255, 220));
-    main->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-
-    // The ground metric as a small heat map beside the plot: C(i,j), dark = close, light = far.
-    auto* costRect = new QCPAxisRect(m_plot);
-    m_plot->plotLayout()->addElement(0, 1, costRect);
-    m_plot->plotLayout()->setColumnStretchFactor(0, 3.0);
-    m_plot->plotLayout()->setColumnStretchFactor(1, 1.0);
-    costRect->setMaximumSize(QSize(260, 300));
-    costRect->setMinimumSize(QSize(160, 160));
+    m_plot->legend->setWrap(2);  // before setFillOrder, which re-lays the items out
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    main->insetLayout()->take(m_plot->legend);
+    auto* legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(1, 0, legendRow);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    legendRow->addElement(0, 0, m_plot->legend);
+    legendRow->setMargins(QMargins(0, 0, 0, 6));
     QFont small = plotFont;
     small.setPointSizeF(plotFont.pointSizeF() * 0.8);
     for (QCPAxis* axis : {costRect->axis(QCPAxis::atBottom), costRect->axis(QCPAxis::atLeft)}) {
@@ -85,7 +97,7 @@ ClassroomView::ClassroomView(QWidget* parent)
         axis->setRange(0.0, 1.0);
         axis->ticker()->setTickCount(2);
     }
-    costRect->axis(QCPAxis::atBottom)->setLabel(tr("ground metric C(x, x′)"));
+    costRect->axis(QCPAxis::atBottom)->setLabel(tr("ground metric C(x, x′)\n(dark = near)"));
     m_costMap = new QCPColorMap(costRect->axis(QCPAxis::atBottom), costRect->axis(QCPAxis::atLeft));
     m_costMap->setGradient(QCPColorGradient(QCPColorGradient::gpGrayscale));
     m_costMap->setInterpolate(false);
@@ -127,9 +139,9 @@ ClassroomView::ClassroomView(QWidget* parent)
     m_reach->setToolTip(tr("Distances are capped at this value in EMO's and DEMD's cost (1 = plain |x − x′|)"));
     m_objective = new QComboBox(controls);
     m_objective->setObjectName("objectiveCombo");
-    m_objective->addItem(tr("EMO (paper: ½ CE + ½ scaled DEMD)"), int(Objective::Emo));
-    m_objective->addItem(tr("DEMD only (transport to the data)"), int(Objective::Demd));
-    m_objective->addItem(tr("Exact EMD W1(q, p)"), int(Objective::ExactEmd));
+    m_objective->addItem(tr("EMO (the paper's loss)"), int(Objective::Emo));
+    m_objective->addItem(tr("DEMD only"), int(Objective::Demd));
+    m_objective->addItem(tr("Exact EMD, W1(q, p)"), int(Objective::ExactEmd));
     auto* form = new QFormLayout(controls);
     form->addRow(tr("Modes of the data"), m_modes);
     form->addRow(tr("Mode separation"), m_separation);
@@ -164,7 +176,7 @@ ClassroomView::ClassroomView(QWidget* parent)
     m_metrics->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_metrics->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_metrics->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_metrics->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_metrics->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
 
     m_explanation = new QLabel(this);
     m_explanation->setObjectName("classroomExplanation");
@@ -334,6 +346,10 @@ void ClassroomView::refresh()
         cell(4, c, QString::number(t.w1(), 'f', 4), colors[c]);
     }
     m_stepLabel->setText(tr("step %1").arg(m_mle.steps()));
+    int tableHeight = m_metrics->horizontalHeader()->sizeHint().height() + 2 * m_metrics->frameWidth();
+    for (int row = 0; row < m_metrics->rowCount(); ++row)
+        tableHeight += m_metrics->verticalHeader()->sectionSize(row);
+    m_metrics->setFixedHeight(tableHeight);
 
     QString transportText;
     switch (m_transportObjective) {
@@ -342,7 +358,8 @@ void ClassroomView::refresh()
                            "<i>transport cost</i> of moving the model's guess onto the observed point, "
                            "Σ<sub>x</sub> q(x)·C(x, y), scaled to the cross-entropy's size. Mass far from the data "
                            "now costs in proportion to its distance, so the model keeps its mass nearer the data "
-                           "(precision) and gives up some of the far-out modes.");
+                           "(precision) and gives up some of the far-out modes. Its cheapest place is the median of the data: with an even "
+                           "number of modes that lies in a gap, so the effect reverses (try 2 modes).");
         break;
     case Objective::Demd:
         transportText = tr("<b style='color:#149650'>DEMD alone</b> only pays the transport cost "
