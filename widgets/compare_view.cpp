@@ -524,31 +524,45 @@ QString CompareView::tokenToolTip(Side side, int sample, int token) const
 
 QString CompareView::legendHtml() const
 {
-    QString title, left, right;
+    // One short line (title, ends of the scale, swatches) and a note on reading it, so it never forces a
+    // horizontal scroll bar at narrow widths.
+    QString title, left, right, note;
     const bool diverging = m_shading == Shading::Difference;
     switch (m_shading) {
-    case Shading::OtherModel: title = tr("Shading: probability under the other model"); break;
-    case Shading::OwnModel: title = tr("Shading: probability under its own model"); break;
-    case Shading::Difference: title = tr("Shading: own − other log-prob (nats)"); break;
+    case Shading::OtherModel:
+        title = tr("Probability under the other model");
+        note = tr("Orange: tokens the other model finds improbable (surprising to it). Hover a token for both probabilities.");
+        break;
+    case Shading::OwnModel:
+        title = tr("Probability under its own model");
+        note = tr("Orange: tokens the sampling model itself found improbable. Hover a token for both probabilities.");
+        break;
+    case Shading::Difference:
+        title = tr("Own − other log-prob");
+        note = tr("Orange: more probable under its own model than under the other (surprising to the other model); "
+                  "blue: the other model finds it more probable.");
+        break;
     }
     if (diverging) {
-        left = tr("%1 (the other model likes it more)").arg(QString::asprintf("%+.2f", m_scaleMin));
-        right = tr("%1 (surprising to the other model)").arg(QString::asprintf("%+.2f", m_scaleMax));
+        left = QString::asprintf("%+.2f", m_scaleMin);
+        right = tr("%1 nats").arg(QString::asprintf("%+.2f", m_scaleMax));
     } else {
         left = tr("p = 1");
-        right = tr("p = %1 (surprising)").arg(formatProbability(std::exp(m_scaleMin)));
+        right = tr("p = %1").arg(formatProbability(std::exp(m_scaleMin)));
     }
     QString swatches;
     const int steps = 12;
     for (int i = 0; i < steps; ++i) {
         const double f = double(i) / (steps - 1);
         const QColor c = diverging ? divergingColor(2.0 * f - 1.0) : sequentialColor(f);
-        swatches += QStringLiteral("<td width=\"16\" bgcolor=\"%1\">&nbsp;</td>").arg(c.name());
+        swatches += QStringLiteral("<td width=\"14\" bgcolor=\"%1\">&nbsp;</td>").arg(c.name());
     }
-    return QStringLiteral("<table cellspacing=\"0\" cellpadding=\"2\" style=\"margin-bottom:6px\"><tr>"
-                          "<td style=\"color:#444\">%1&nbsp;&nbsp;</td><td style=\"color:#666\">%2&nbsp;</td>%3"
-                          "<td style=\"color:#666\">&nbsp;%4</td></tr></table>")
-        .arg(title.toHtmlEscaped(), left.toHtmlEscaped(), swatches, right.toHtmlEscaped());
+    return QStringLiteral("<table cellspacing=\"0\" cellpadding=\"2\"><tr>"
+                          "<td style=\"white-space:nowrap\"><b>%1</b>&nbsp;&nbsp;&nbsp;</td>"
+                          "<td style=\"white-space:nowrap; color:#555\">%2&nbsp;</td>%3"
+                          "<td style=\"white-space:nowrap; color:#555\">&nbsp;%4</td></tr></table>"
+                          "<p style=\"margin-top:2px; margin-bottom:6px; color:#777; font-size:small\">%5</p>")
+        .arg(title.toHtmlEscaped(), left.toHtmlEscaped(), swatches, right.toHtmlEscaped(), note.toHtmlEscaped());
 }
 
 QString CompareView::sampleHtml(Side side, int sample) const

@@ -416,7 +416,8 @@ ComparedSample realistic(int prompt, int sampleIndex, const std::string& promptT
             h = h * 131u + static_cast<unsigned char>(ch);
         const double u = double(h % 1000u) / 1000.0, v = double((h / 1000u) % 1000u) / 1000.0;
         own.push_back(-0.05 - 3.0 * u * u);
-        other.push_back(-0.05 - 3.0 * u * u - otherBias * v * v * v - (t.size() > 7 ? 1.5 * v : 0.0));
+        const double w = double((h / 1000000u) % 100u) / 100.0;  // sometimes the other model likes it more
+        other.push_back(std::min(-0.02, own.back() - otherBias * v * v * v - (t.size() > 7 ? 1.5 * v : 0.0) + 1.2 * w * w));
     }
     ComparedSample s = makeSample(prompt, promptText, tokens, own, other);
     s.sample.sampleIndex = sampleIndex;
@@ -472,6 +473,12 @@ void TestCompareView::screenshot()
     const QString path = dir + QStringLiteral("/screenshot-compare.png");
     QVERIFY(view.grab().save(path));
     qInfo("screenshot: %s", qPrintable(path));
+    // The diverging scale of the difference, on the result area alone (what Export image saves).
+    view.setShading(Shading::Difference);
+    QTest::qWait(20);
+    const QString diffPath = dir + QStringLiteral("/screenshot-compare-difference.png");
+    QVERIFY(view.exportWidget()->grab().save(diffPath));
+    qInfo("screenshot: %s", qPrintable(diffPath));
 }
 
 QTEST_MAIN(TestCompareView)
