@@ -27,7 +27,7 @@ public:
     // equal weights, all with standard deviation `width`.
     static std::vector<Mode> evenModes(int count, double separation, double width);
 
-    explicit ClassroomToy(int points = 60, std::vector<Mode> modes = evenModes(3, 0.3, 0.04), int capacity = 2);
+    explicit ClassroomToy(int points = 60, std::vector<Mode> modes = evenModes(3, 0.25, 0.04), int capacity = 2);
 
     // Each setter rebuilds what depends on it and resets the parameters (same start for every objective).
     void setPoints(int points);               // n ≥ 2

@@ -114,7 +114,7 @@ ClassroomView::ClassroomView(QWidget* parent)
     m_separation->setObjectName("separationSpin");
     m_separation->setRange(0.05, 0.45);
     m_separation->setSingleStep(0.05);
-    m_separation->setValue(0.3);
+    m_separation->setValue(0.25);
     m_width = new QDoubleSpinBox(controls);
     m_width->setObjectName("widthSpin");
     m_width->setDecimals(3);

@@ -90,13 +90,13 @@ private Q_SLOTS:
 
 void TestClassroom::supportTargetAndBasis()
 {
-    ClassroomToy toy;  // n = 60, 3 modes at 0.2, 0.5, 0.8
+    ClassroomToy toy;  // n = 60, 3 modes at 0.25, 0.5, 0.75
     QCOMPARE(toy.points(), 60);
     QCOMPARE(toy.support().front(), 0.0);
     QCOMPARE(toy.support().back(), 1.0);
     QVERIFY(std::abs(toy.cost(3, 10) - 7.0 / 59.0) < 1e-15);
     QCOMPARE(toy.modes().size(), size_t(3));
-    QVERIFY(std::abs(toy.modes()[0].center - 0.2) < 1e-12 && std::abs(toy.modes()[2].center - 0.8) < 1e-12);
+    QVERIFY(std::abs(toy.modes()[0].center - 0.25) < 1e-12 && std::abs(toy.modes()[2].center - 0.75) < 1e-12);
     double sum = 0.0;
     for (double v : toy.target())
         sum += v;
@@ -104,7 +104,7 @@ void TestClassroom::supportTargetAndBasis()
     // p ∝ Σ_m exp(−½((x−μ)/σ)²)/σ by hand at one point, relative to another.
     const auto g = [](double x) {
         double v = 0.0;
-        for (double mu : {0.2, 0.5, 0.8})
+        for (double mu : {0.25, 0.5, 0.75})
             v += std::exp(-0.5 * std::pow((x - mu) / 0.04, 2));
         return v;
     };
@@ -252,7 +252,7 @@ void TestClassroom::mleCoversAndFillsGapsEmoIsMorePrecise()
     // Three separated modes, capacity 2 (the logits can draw one bell curve), same uniform start.
     std::map<Objective, ClassroomToy> toys;
     for (Objective o : {Objective::Mle, Objective::Emo, Objective::Demd})
-        toys.emplace(o, ClassroomToy(60, ClassroomToy::evenModes(3, 0.3, 0.04), 2));
+        toys.emplace(o, ClassroomToy(60, ClassroomToy::evenModes(3, 0.25, 0.04), 2));
     const int steps = 1500;
     for (auto& [o, toy] : toys)
         for (int s = 0; s < steps; ++s)
@@ -272,7 +272,7 @@ void TestClassroom::mleCoversAndFillsGapsEmoIsMorePrecise()
     for (size_t m = 0; m < 3; ++m)
         QVERIFY2(mle.modeMass()[m] >= 0.25 * pMass[m], qPrintable(QString("mode %1").arg(m)));
     QCOMPARE(mle.modeCoverage(), 1.0);
-    QVERIFY(gapMassByHand(mle) > 0.4);
+    QVERIFY(gapMassByHand(mle) > 0.3);
     // The transport objectives keep less mass in the gaps: EMO less than MLE, DEMD alone less again.
     QVERIFY2(gapMassByHand(emo) < gapMassByHand(mle) - 0.01, "EMO should keep less mass in the gaps than MLE");
     QVERIFY(gapMassByHand(demd) < gapMassByHand(emo) - 0.01);
@@ -280,6 +280,15 @@ void TestClassroom::mleCoversAndFillsGapsEmoIsMorePrecise()
     QVERIFY(emo.reverseKl() < mle.reverseKl());
     QVERIFY(emo.forwardKl() > mle.forwardKl());
     QVERIFY(demd.modeCoverage() < 1.0);
+    // The caveat the view states: DEMD pulls towards p's median, which for two modes lies in the gap, so there
+    // EMO keeps more mass in the gap than MLE.
+    ClassroomToy mle2(60, ClassroomToy::evenModes(2, 0.4, 0.04), 2), emo2 = mle2;
+    for (int s = 0; s < steps; ++s) {
+        mle2.step(Objective::Mle, 1.0);
+        emo2.step(Objective::Emo, 1.0);
+    }
+    qInfo("two modes: gap mass MLE %.3f, EMO %.3f", gapMassByHand(mle2), gapMassByHand(emo2));
+    QVERIFY(gapMassByHand(emo2) > gapMassByHand(mle2));
     // MLE's own optimum: at convergence the basis moments match, Σ Φ_ik (q_i − p_i) = 0.
     for (double g : mle.parameterGradient(Objective::Mle))
         QVERIFY(std::abs(g) < 1e-9);
@@ -318,11 +327,18 @@ void TestClassroom::view()
     QCOMPARE(view.toy(Objective::Emo).steps(), 300);
 
     // The curves are the models, from the same start: an independent toy trained the same way matches.
-    ClassroomToy reference(60, ClassroomToy::evenModes(3, 0.3, 0.04), 2);
+    ClassroomToy reference;  // the view starts from the toy's defaults
     for (int s = 0; s < 300; ++s)
         reference.step(Objective::Emo, 1.0);
     const auto qMle = view.toy(Objective::Mle).model();
     const auto qEmo = reference.model();
+    QCPBars* bars = nullptr;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+        if (plot->plottable(i)->name() == "data p")
+            bars = qobject_cast<QCPBars*>(plot->plottable(i));
+    QVERIFY(bars);
+    QCOMPARE(bars->data()->size(), 60);
+    QCOMPARE(bars->data()->at(30)->value, reference.target()[30]);
     QCOMPARE(plot->graph(0)->data()->size(), 60);
     QCOMPARE(plot->graph(1)->data()->size(), 60);
     for (int i = 0; i < 60; ++i) {
