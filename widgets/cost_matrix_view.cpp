@@ -441,20 +441,24 @@ void CostMatrixView::rebuildTransport()
     auto tokenLabel = [&costs](int i) {
         return i < int(costs.labels.size()) ? TokenStrip::visibleToken(costs.labels[size_t(i)]) : QString();
     };
+    // The masses go into the tick labels beside their token, where they cannot collide with anything.
+    auto massText = [](double mass) { return mass > 0.0 ? QString::number(mass, 'f', 3) : QString(); };
     auto leftTicks = QSharedPointer<QCPAxisTickerText>::create();
     auto rightTicks = QSharedPointer<QCPAxisTickerText>::create();
     for (int i = 0; i < n; ++i) {
-        leftTicks->addTick(i, tokenLabel(i));
-        rightTicks->addTick(i, tokenLabel(i));
+        const QString source = massText(m_transport.source[size_t(i)]);
+        const QString target = massText(m_transport.target[size_t(i)]);
+        leftTicks->addTick(i, source.isEmpty() ? tokenLabel(i) : tokenLabel(i) + QStringLiteral("  ") + source);
+        rightTicks->addTick(i, target.isEmpty() ? tokenLabel(i) : target + QStringLiteral("  ") + tokenLabel(i));
     }
     plot->yAxis->setTicker(leftTicks);
     plot->yAxis2->setTicker(rightTicks);
     auto topTicks = QSharedPointer<QCPAxisTickerText>::create();
-    topTicks->addTick(-0.45, m_transport.sourceLabel.empty() ? tr("source") : QString::fromStdString(m_transport.sourceLabel));
-    topTicks->addTick(1.45, m_transport.targetLabel.empty() ? tr("target") : QString::fromStdString(m_transport.targetLabel));
+    topTicks->addTick(-0.3, m_transport.sourceLabel.empty() ? tr("source") : QString::fromStdString(m_transport.sourceLabel));
+    topTicks->addTick(1.3, m_transport.targetLabel.empty() ? tr("target") : QString::fromStdString(m_transport.targetLabel));
     plot->xAxis2->setTicker(topTicks);
-    plot->xAxis->setRange(-1.05, 2.05);  // room for the bars (0.6 long) and their numbers
-    plot->xAxis2->setRange(-1.05, 2.05);
+    plot->xAxis->setRange(-0.75, 1.75);  // room for the bars (0.6 long)
+    plot->xAxis2->setRange(-0.75, 1.75);
     plot->yAxis->setRange(-0.6, n - 0.4);
 
     double maxMass = 1e-12;
@@ -499,8 +503,6 @@ void CostMatrixView::rebuildTransport()
 
     const QColor sourceColor(70, 110, 190);
     const QColor targetColor(220, 120, 40);
-    QFont small = font();
-    small.setPointSizeF(std::max(6.0, font().pointSizeF() - 1.0));
     auto addBar = [&](int i, double mass, bool source) {
         if (mass <= 0.0)
             return;
@@ -513,13 +515,6 @@ void CostMatrixView::rebuildTransport()
         const QColor color = source ? sourceColor : targetColor;
         bar->setPen(QPen(color.darker(130)));
         bar->setBrush(color);
-        auto* text = new QCPItemText(plot);
-        text->setClipToAxisRect(false);  // a long bar's number may reach past the plot's edge
-        text->setFont(small);
-        text->setColor(Qt::black);
-        text->setText(QString::number(mass, 'f', 3));
-        text->setPositionAlignment(Qt::AlignVCenter | (source ? Qt::AlignRight : Qt::AlignLeft));
-        text->position->setCoords(source ? x0 - 0.03 : x1 + 0.03, i);
     };
     int targetSupport = 0;
     for (int i = 0; i < n; ++i) {

@@ -293,6 +293,20 @@ void TestCostMatrixView::screenshot()
                                                                    + "/screenshot-cost-matrix-heatmap.svg",
                                            &error),
              qPrintable(error));
+    QVERIFY2(emo::widgets::saveWidgetImage(view.transportPlot(), QString::fromStdString(emo::test::outputDir())
+                                                                     + "/screenshot-cost-matrix-transport.pdf",
+                                           &error),
+             qPrintable(error));
+
+    // The spread case of transportPanel(): two tokens feed two others along a non-trivial plan.
+    CostMatrixView small;
+    small.resize(900, 520);
+    small.setCostMatrix(colours());
+    small.setTransport(colourTransport());
+    small.setOrder(CostMatrixView::Clustered);
+    small.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&small));
+    QVERIFY(small.grab().save(QString::fromStdString(emo::test::outputDir()) + "/screenshot-cost-matrix-spread.png"));
 }
 
 QTEST_MAIN(TestCostMatrixView)
