@@ -356,6 +356,11 @@ void CostMatrixView::rebuildHeatmap()
     }
     m_heatmap->xAxis->setTicker(xTicks);
     m_heatmap->yAxis->setTicker(yTicks);
+    // The text ticker shows every label: smaller type keeps 30–64 rows from running into each other.
+    QFont tickFont = font();
+    tickFont.setPointSizeF(std::max(5.0, font().pointSizeF() - (n > 40 ? 3.0 : n > 20 ? 2.0 : 0.0)));
+    m_heatmap->xAxis->setTickLabelFont(tickFont);
+    m_heatmap->yAxis->setTickLabelFont(tickFont);
     m_heatmap->xAxis->setRange(-0.5, n - 0.5);
     m_heatmap->yAxis->setRange(-0.5, n - 0.5);
 
@@ -423,6 +428,8 @@ void CostMatrixView::rebuildTransport()
         && m_transport.source.size() == size_t(n) && m_transport.target.size() == size_t(n)
         && m_transport.plan.plan.size() == size_t(n) * size_t(n);
     m_flowCount = 0;
+    auto* scale = plot->findChild<QCPColorScale*>(QStringLiteral("transportScale"));
+    scale->setVisible(valid);  // an empty panel has no costs to scale
     if (!valid) {
         m_transportLabel->setText(tr("No transport plan yet"));
         m_transportLabel->setToolTip({});
@@ -472,8 +479,7 @@ void CostMatrixView::rebuildTransport()
         maxFlow = std::max(maxFlow, m);
     QCPColorGradient gradient = costGradient();
     const QCPRange costRange(0.0, maxCost);
-    if (auto* scale = plot->findChild<QCPColorScale*>(QStringLiteral("transportScale")))
-        scale->setDataRange(costRange);
+    scale->setDataRange(costRange);
 
     // Two baselines the bars grow from, then the flows, so the bars and their numbers sit on top.
     for (double x : {0.0, 1.0}) {

@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QToolTip>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -82,6 +83,7 @@ private Q_SLOTS:
     void exportFollowsDisplayedOrder();
     void requestSignal();
     void screenshot();
+    void manyTokens();
 };
 
 void TestCostMatrixView::cellsAsGiven()
@@ -145,6 +147,18 @@ void TestCostMatrixView::hoverText()
     QVERIFY(view.hoverText(4.6, 0.0).isEmpty());
     view.setOrder(CostMatrixView::SortedByCost);
     QCOMPARE(view.hoverText(1.0, 3.0), QString("crimson → blue: C = 0.900"));
+
+    // A real mouse move over that cell shows the same text as a tooltip.
+    view.resize(900, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QCustomPlot* plot = view.heatmapPlot();
+    plot->replot();
+    const QPoint cell(int(plot->xAxis->coordToPixel(1.0)), int(plot->yAxis->coordToPixel(3.0)));
+    QMouseEvent move(QEvent::MouseMove, QPointF(cell), QPointF(plot->mapToGlobal(cell)), Qt::NoButton,
+                     Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(plot, &move);
+    QTRY_COMPARE(QToolTip::text(), QString("crimson → blue: C = 0.900"));
 }
 
 void TestCostMatrixView::transportPanel()
@@ -307,6 +321,43 @@ void TestCostMatrixView::screenshot()
     small.show();
     QVERIFY(QTest::qWaitForWindowExposed(&small));
     QVERIFY(small.grab().save(QString::fromStdString(emo::test::outputDir()) + "/screenshot-cost-matrix-spread.png"));
+}
+
+void TestCostMatrixView::manyTokens()
+{
+    // 48 tokens on a circle: C(i, j) = 1 − cos(angle difference), so the sorted order by cost to
+    // token 0 walks outwards in both directions: 0, 1, 47, 2, 46, ... (ties: lower index first).
+    const int n = 48;
+    CostMatrixReport report;
+    for (int i = 0; i < n; ++i) {
+        report.ids.push_back(i);
+        report.labels.push_back(" word" + std::to_string(i));
+    }
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            const int steps = std::min((i - j + n) % n, (j - i + n) % n);
+            report.cost.push_back(1.0 - std::cos(2.0 * M_PI * steps / n));
+        }
+    const QVector<int> sorted = CostMatrixView::orderFor(report, CostMatrixView::SortedByCost);
+    QCOMPARE(sorted.mid(0, 5), (QVector<int>{0, 1, 47, 2, 46}));
+    QCOMPARE(sorted.last(), 24);
+    const QVector<int> clustered = CostMatrixView::orderFor(report, CostMatrixView::Clustered);
+    QCOMPARE(clustered.size(), n);
+    // Neighbours on the circle stay neighbours: every step of the clustered order is short except
+    // where two arcs meet.
+    int longSteps = 0;
+    for (int k = 1; k < n; ++k)
+        if (report.at(size_t(clustered[k - 1]), size_t(clustered[k])) > 1.0 - std::cos(2.0 * M_PI * 2 / n) + 1e-12)
+            ++longSteps;
+    QVERIFY2(longSteps <= 6, qPrintable(QString::number(longSteps)));
+
+    CostMatrixView view;
+    view.resize(1200, 800);
+    view.setCostMatrix(report);
+    view.setOrder(CostMatrixView::Clustered);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(view.grab().save(QString::fromStdString(emo::test::outputDir()) + "/screenshot-cost-matrix-large.png"));
 }
 
 QTEST_MAIN(TestCostMatrixView)
