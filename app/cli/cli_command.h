@@ -23,5 +23,7 @@ std::unique_ptr<CliCommand> makePretrainCommand();
 std::unique_ptr<CliCommand> makeTrainCommand();
 std::unique_ptr<CliCommand> makeSampleCommand();
 std::unique_ptr<CliCommand> makeInspectCommand();
+std::unique_ptr<CliCommand> makeExportCommand();
+std::unique_ptr<CliCommand> makeEvalCommand();
 
 } // namespace emo::cli

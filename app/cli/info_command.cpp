@@ -2,8 +2,8 @@
 #include "cli_command.h"
 
 #include "io/model_config.h"
-#include "io/safetensors.h"
 #include "model/language_model.h"
+#include "model/stored_dtype.h"
 #include "text/tokenizer.h"
 #include "util/device.h"
 #include "util/runtime.h"
@@ -11,31 +11,10 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 
 namespace emo::cli {
 namespace {
-
-// The dtype the weights are stored in (of the first floating tensor), read from the safetensors header.
-std::string storedDtype(const std::string& folder)
-{
-    namespace fs = std::filesystem;
-    std::string file = folder + "/model.safetensors";
-    if (!fs::exists(file)) {
-        for (const auto& entry : fs::directory_iterator(folder))
-            if (entry.path().extension() == ".safetensors" && entry.path().filename().string().rfind("model", 0) == 0) {
-                file = entry.path().string();
-                break;
-            }
-    }
-    auto st = io::SafetensorsFile::open(file);
-    for (const auto& info : st.tensors())
-        if (info.dtype == io::SafetensorsDType::F32 || info.dtype == io::SafetensorsDType::F16
-            || info.dtype == io::SafetensorsDType::BF16 || info.dtype == io::SafetensorsDType::F64)
-            return util::dtypeName(io::toScalarType(info.dtype));
-    return "unknown";
-}
 
 class InfoCommand : public CliCommand {
 public:
@@ -69,7 +48,7 @@ public:
         info["max_positions"] = config.maxPositions;
         info["vocab_size"] = config.vocabSize;
         info["tied_embeddings"] = config.tieWordEmbeddings;
-        info["stored_dtype"] = storedDtype(m_model);
+        info["stored_dtype"] = model::storedWeightsDtype(m_model);
         info["tokenizer"] = {{"kind", tokenizer->kind()}, {"vocab_size", tokenizer->vocabSize()},
                              {"bos_id", tokenizer->bosId()}, {"eos_id", tokenizer->eosId()}, {"pad_id", tokenizer->padId()}};
         info["device"] = device.str();

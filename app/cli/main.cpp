@@ -21,6 +21,8 @@ int main(int argc, char** argv)
     commands.push_back(emo::cli::makeTrainCommand());
     commands.push_back(emo::cli::makeSampleCommand());
     commands.push_back(emo::cli::makeInspectCommand());
+    commands.push_back(emo::cli::makeEvalCommand());
+    commands.push_back(emo::cli::makeExportCommand());
 
     std::vector<std::pair<CLI::App*, emo::cli::CliCommand*>> registered;
     for (auto& command : commands) {
