@@ -37,6 +37,23 @@ struct Sample {
     bool finishedByEos = false;
 };
 
+// The Compare view's data: continuations of two models for the same prompts and seeds, each token with
+// its text and its log-probability under both models (own and other), and per-model summary numbers.
+struct ComparedSample {
+    Sample sample;                          // as the model sampled it
+    std::vector<std::string> tokenTexts;    // display text of each token of sample.tokenIds
+    std::vector<double> otherLogprobs;      // natural log of each token under the other model
+};
+
+struct ModelComparison {
+    std::string modelA, modelB;             // folder names
+    std::vector<ComparedSample> a, b;       // same order: prompt-major, then sample index
+    double perplexityA = 0.0;               // of the data set given (0 = not computed)
+    double perplexityB = 0.0;
+    double crossPerplexityAUnderB = 0.0;    // exp(mean −log p_B) over A's sampled tokens
+    double crossPerplexityBUnderA = 0.0;
+};
+
 const char* toString(SamplingMode mode);  // "ancestral" | "greedy"
 bool parseSamplingMode(const std::string& text, SamplingMode* out);
 

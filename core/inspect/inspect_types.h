@@ -1,5 +1,6 @@
 #pragma once
 #include "objective/objective_types.h"
+#include "transport/transport_types.h"
 
 #include <cstdint>
 #include <string>
@@ -72,6 +73,19 @@ struct CostMatrixReport {
     std::vector<std::string> labels;  // display texts
     std::vector<double> cost;         // size ids.size()², cost[i * n + j]
     double at(size_t i, size_t j) const { return cost[i * ids.size() + j]; }
+};
+
+// For the GUI's transport view: two distributions over one token set, the exact optimal plan between
+// them and the paper's DEMD (the independent coupling's cost, an upper bound that is exact when the
+// target is one-hot). Costs are C = 1 − cos of the frozen embedding, as in training.
+struct TransportReport {
+    CostMatrixReport costs;          // the support and C(i, j)
+    std::vector<double> source;      // the model's q renormalised over the support
+    std::vector<double> target;      // the data (one-hot gold) or a second distribution
+    std::string sourceLabel;         // e.g. "model q at position 7"
+    std::string targetLabel;         // e.g. "data: ' the'"
+    transport::TransportPlan plan;   // exact EMD: plan.totalCost
+    double demd = 0.0;               // Σ_ij source_i target_j C(i, j)
 };
 
 struct NeighbourReport {

@@ -1,0 +1,20 @@
+#include "core_metatypes.h"
+#include "model_card.h"
+
+namespace emo::widgets {
+
+void registerCoreMetatypes()
+{
+    qRegisterMetaType<emo::train::TrainSettings>();
+    qRegisterMetaType<emo::train::TrainProgress>();
+    qRegisterMetaType<emo::train::TrainResult>();
+    qRegisterMetaType<emo::inspect::InspectReport>();
+    qRegisterMetaType<emo::inspect::CostMatrixReport>();
+    qRegisterMetaType<emo::generate::SampleSettings>();
+    qRegisterMetaType<emo::generate::ModelComparison>();
+    qRegisterMetaType<emo::inspect::TransportReport>();
+    qRegisterMetaType<emo::widgets::ModelCard>();
+    qRegisterMetaType<emo::widgets::DatasetPreview>();
+}
+
+} // namespace emo::widgets
