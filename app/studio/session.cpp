@@ -1,0 +1,284 @@
+#include "session.h"
+
+#include "generate/model_comparison.h"
+#include "inspect/inspector.h"
+#include "io/dataset.h"
+#include "model/language_model.h"
+#include "model/stored_dtype.h"
+#include "text/tokenizer.h"
+#include "train/trainer.h"
+#include "transport/exact_emd.h"
+#include "util/device.h"
+#include "util/error.h"
+#include "util/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QThread>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace emo::studio {
+
+struct Session::Loaded {
+    std::shared_ptr<model::LanguageModel> model;
+    std::unique_ptr<text::Tokenizer> tokenizer;
+};
+
+Session::Session(QObject* parent)
+    : QObject(parent)
+{
+}
+
+Session::~Session() = default;
+
+bool Session::keepGoing()
+{
+    while (m_paused && !m_cancel)
+        QThread::msleep(50);
+    return !m_cancel;
+}
+
+void Session::requireModel(const char* what) const
+{
+    if (!m_model)
+        throw Error::badInput(std::string(what) + ": open a model first");
+}
+
+// Every job: busy on, errors turned into one message (never an exception across the Qt boundary), busy off.
+template <typename Work>
+void Session::runJob(const QString& what, Work&& work)
+{
+    m_cancel = false;
+    Q_EMIT busyChanged(true, what);
+    try {
+        work();
+    } catch (const Error& e) {
+        if (e.kind() != Error::Kind::Cancelled) {
+            spdlog::error("{}: {}", what.toStdString(), e.what());
+            Q_EMIT failed(what, QString::fromStdString(e.what()));
+        } else {
+            spdlog::info("{}: cancelled", what.toStdString());
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", what.toStdString(), e.what());
+        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    }
+    Q_EMIT busyChanged(false, what);
+}
+
+void Session::loadModel(const QString& folder)
+{
+    runJob(tr("Loading model"), [&] {
+        const std::string path = folder.toStdString();
+        auto progress = [&](const Progress& p) {
+            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
+            return keepGoing();
+        };
+        auto model = model::LanguageModel::load(path, torch::kCPU, torch::kFloat32, progress);
+        auto tokenizer = text::loadTokenizer(path);
+        text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, path);
+        m_model = std::move(model);
+        m_tokenizer = std::move(tokenizer);
+        m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());
+        m_folder = path;
+        m_lastReport = {};
+
+        const auto& c = m_model->config();
+        widgets::ModelCard card;
+        card.folder = folder;
+        card.name = QFileInfo(folder).fileName();
+        card.architecture = QString::fromStdString(c.modelType);
+        card.parameters = m_model->parameterCount();
+        card.vocabulary = c.vocabSize;
+        card.layers = c.numLayers;
+        card.hidden = c.hiddenSize;
+        card.heads = c.numHeads;
+        card.context = c.maxPositions;
+        card.tiedEmbeddings = c.tieWordEmbeddings;
+        card.storedDtype = QString::fromStdString(model::storedWeightsDtype(path));
+        card.computeDtype = QStringLiteral("float32");
+        card.device = QString::fromStdString(m_model->device().str());
+        card.tokenizer = QString::fromStdString(m_tokenizer->kind());
+        card.memoryBytes = card.parameters * 4;
+        card.blas = QString::fromStdString(util::detectBlas().name);
+        card.hasRunHistory = std::filesystem::exists(path + "/metrics.jsonl");
+        spdlog::info("loaded {} ({} parameters)", path, card.parameters);
+        Q_EMIT modelLoaded(card);
+    });
+}
+
+void Session::openDataset(const QString& path)
+{
+    runJob(tr("Opening data set"), [&] {
+        requireModel("open a data set");
+        const std::string file = path.toStdString();
+        const auto documents = io::readDocuments(file);
+        widgets::DatasetPreview preview;
+        preview.path = path;
+        const QString suffix = QFileInfo(path).suffix().toLower();
+        preview.format = suffix == "jsonl" ? "jsonl" : (documents.size() > 0 && QFileInfo(path).fileName().contains("wiki") ? "wikitext" : "txt");
+        preview.documents = static_cast<qint64>(documents.size());
+        for (size_t i = 0; i < documents.size(); ++i) {
+            preview.characters += static_cast<qint64>(documents[i].size());
+            preview.tokens += static_cast<qint64>(m_tokenizer->encode(documents[i]).size()) + (m_tokenizer->eosId() >= 0 ? 1 : 0);
+            if (i % 64 == 0) {
+                Q_EMIT progress(tr("tokenizing"), static_cast<qint64>(i), static_cast<qint64>(documents.size()));
+                if (!keepGoing())
+                    throw Error::cancelled();
+            }
+        }
+        const std::string head = documents.front().substr(0, 400);
+        preview.previewText = QString::fromStdString(head);
+        const auto ids = m_tokenizer->encode(head);
+        for (size_t i = 0; i < ids.size() && i < 80; ++i)
+            preview.previewTokens << QString::fromStdString(m_tokenizer->displayText(ids[i]));
+        Q_EMIT datasetOpened(preview);
+    });
+}
+
+void Session::startTraining(const emo::train::TrainSettings& settings)
+{
+    runJob(tr("Training"), [&] {
+        train::Trainer trainer(settings);
+        const auto result = trainer.run([&](const train::TrainProgress& p) {
+            Q_EMIT trainingProgress(p);
+            return keepGoing();
+        });
+        m_paused = false;
+        Q_EMIT trainingFinished(result, QString::fromStdString(settings.outputDir));
+    });
+    m_paused = false;
+}
+
+void Session::inspectText(const QString& text, int topK)
+{
+    runJob(tr("Inspecting"), [&] {
+        requireModel("inspect");
+        inspect::InspectSettings settings;
+        settings.topK = topK;
+        m_lastReport = m_inspector->inspect(text.toStdString(), settings);
+        Q_EMIT inspected(m_lastReport);
+    });
+}
+
+void Session::computeCostMatrix(int source, const QString& text, int k)
+{
+    runJob(tr("Cost matrix"), [&] {
+        requireModel("cost matrix");
+        std::vector<int64_t> ids;
+        auto firstToken = [&](const QString& word) -> int64_t {
+            const auto encoded = m_tokenizer->encode(" " + word.trimmed().toStdString());
+            for (int64_t id : encoded)  // sentencepiece may give a lone "▁" first
+                if (m_tokenizer->displayText(id).find_first_not_of(' ') != std::string::npos)
+                    return id;
+            if (encoded.empty())
+                throw Error::badInput("cost matrix: '" + word.toStdString() + "' gives no token");
+            return encoded.front();
+        };
+        if (source == TopKAtPosition) {
+            bool ok = false;
+            const int index = text.trimmed().toInt(&ok);
+            if (m_lastReport.tokens.empty())
+                throw Error::badInput("cost matrix: inspect a text first, then pick a position");
+            if (!ok || index < 0 || index >= static_cast<int>(m_lastReport.tokens.size()))
+                throw Error::badInput("cost matrix: position must be 0.." + std::to_string(m_lastReport.tokens.size() - 1));
+            const auto& token = m_lastReport.tokens[index];
+            ids.push_back(token.id);
+            for (const auto& c : token.topk)
+                if (c.id != token.id && static_cast<int>(ids.size()) < std::max(k, 2))
+                    ids.push_back(c.id);
+        } else if (source == WordList) {
+            for (const QString& word : text.split(QRegularExpression("[,\\s]+"), Qt::SkipEmptyParts)) {
+                const int64_t id = firstToken(word);
+                if (std::find(ids.begin(), ids.end(), id) == ids.end())
+                    ids.push_back(id);
+            }
+            if (ids.size() < 2)
+                throw Error::badInput("cost matrix: type at least two different words");
+        } else {
+            const int64_t id = firstToken(text);
+            ids.push_back(id);
+            for (const auto& n : m_inspector->nearestNeighbours(id, std::max(k, 1)))
+                ids.push_back(n.id);
+        }
+        Q_EMIT costMatrixReady(m_inspector->costMatrixFor(ids));
+    });
+}
+
+void Session::computeTransport(int tokenIndex)
+{
+    runJob(tr("Transport plan"), [&] {
+        requireModel("transport plan");
+        if (tokenIndex < 0 || tokenIndex >= static_cast<int>(m_lastReport.tokens.size()))
+            throw Error::badInput("transport plan: inspect a text and pick one of its tokens first");
+        const auto& token = m_lastReport.tokens[tokenIndex];
+        std::vector<int64_t> ids;
+        std::vector<double> q;
+        for (const auto& c : token.topk) {
+            ids.push_back(c.id);
+            q.push_back(c.p);
+        }
+        if (std::find(ids.begin(), ids.end(), token.id) == ids.end()) {
+            ids.push_back(token.id);
+            q.push_back(token.pGold);
+        }
+        double total = 0.0;
+        for (double v : q)
+            total += v;
+        inspect::TransportReport report;
+        report.costs = m_inspector->costMatrixFor(ids);
+        for (size_t i = 0; i < ids.size(); ++i) {
+            report.source.push_back(q[i] / total);
+            report.target.push_back(ids[i] == token.id ? 1.0 : 0.0);
+        }
+        report.sourceLabel = "model q at token " + std::to_string(tokenIndex) + " (top " + std::to_string(token.topk.size())
+                             + ", renormalised)";
+        report.targetLabel = "data: '" + token.text + "'";
+        report.plan = transport::exactEmd(report.source, report.target, report.costs.cost);
+        for (size_t i = 0; i < ids.size(); ++i)
+            for (size_t j = 0; j < ids.size(); ++j)
+                report.demd += report.source[i] * report.target[j] * report.costs.at(i, j);
+        Q_EMIT transportReady(report);
+    });
+}
+
+std::pair<model::LanguageModel*, text::Tokenizer*> Session::otherModel(const std::string& folder)
+{
+    if (folder == m_folder)
+        return {m_model.get(), m_tokenizer.get()};
+    auto& slot = m_others[folder];
+    if (!slot) {
+        auto loaded = std::make_shared<Loaded>();
+        loaded->model = model::LanguageModel::load(folder);
+        loaded->tokenizer = text::loadTokenizer(folder);
+        text::checkTokenizerFitsModel(*loaded->tokenizer, loaded->model->config().vocabSize, folder);
+        slot = loaded;
+    }
+    return {slot->model.get(), slot->tokenizer.get()};
+}
+
+void Session::compareWith(const QString& otherFolder, const QStringList& prompts, const emo::generate::SampleSettings& settings)
+{
+    runJob(tr("Comparing"), [&] {
+        requireModel("compare");
+        if (prompts.isEmpty())
+            throw Error::badInput("compare: give at least one prompt");
+        const auto [otherModelPtr, otherTokenizer] = otherModel(otherFolder.toStdString());
+        std::vector<std::string> texts;
+        for (const QString& p : prompts)
+            texts.push_back(p.toStdString());
+        generate::ComparedModel a{m_model.get(), m_tokenizer.get(), QFileInfo(QString::fromStdString(m_folder)).fileName().toStdString()};
+        generate::ComparedModel b{otherModelPtr, otherTokenizer, QFileInfo(otherFolder).fileName().toStdString()};
+        auto progress = [&](const Progress& p) {
+            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
+            return keepGoing();
+        };
+        Q_EMIT comparisonReady(generate::compareModels(a, b, texts, settings, progress));
+    });
+}
+
+} // namespace emo::studio
