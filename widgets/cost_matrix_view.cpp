@@ -375,7 +375,7 @@ void CostMatrixView::rebuildHeatmap()
                 auto* text = new QCPItemText(m_heatmap);
                 text->setClipToAxisRect(true);
                 text->position->setCoords(i, j);
-                text->setText(QString::number(c, 'f', 2));
+                text->setText(QString::number(std::abs(c) < 0.005 ? 0.0 : c, 'f', 2));
                 text->setFont(small);
                 const QColor cell = gradient.color(c, m_map->dataRange());
                 text->setColor(qGray(cell.rgb()) > 140 ? Qt::black : Qt::white);

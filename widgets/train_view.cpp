@@ -189,6 +189,8 @@ TrainView::TrainView(QWidget* parent)
     m_plot->legend->setVisible(true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     installExportMenu(m_plot, [this] { return exportData(); });
+    m_plot->legend->setFont(QFont(font().family(), qMax(7, font().pointSize() - 1)));
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_showParts = new QCheckBox(tr("Show the loss parts (MLE part, DEMD part)"), this);
     m_showParts->setChecked(true);
     m_runs = new QListWidget(this);
@@ -198,6 +200,10 @@ TrainView::TrainView(QWidget* parent)
     auto* right = new QWidget(this);
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->addWidget(m_plot, 1);
+    auto* styles = new QLabel(tr("Colour = run. Solid: training loss · dotted: MLE part · dash-dot: DEMD part · "
+                                 "dashed with dots: validation cross-entropy."), this);
+    styles->setWordWrap(true);
+    rightLayout->addWidget(styles);
     rightLayout->addWidget(m_showParts);
     rightLayout->addWidget(new QLabel(tr("Runs:"), this));
     rightLayout->addWidget(m_runs);
@@ -444,7 +450,7 @@ void TrainView::replot()
             if (!any)
                 return;
             QCPGraph* graph = m_plot->addGraph();
-            graph->setName(QStringLiteral("%1 · %2").arg(c.name, what));
+            graph->setName(what == tr("loss") ? c.name : QStringLiteral("%1 · %2").arg(c.name, what));
             QPen pen(colour, scatter ? 2.0 : 1.5, style);
             graph->setPen(pen);
             if (scatter)
@@ -456,6 +462,9 @@ void TrainView::replot()
                     ys << y[i];
                 }
             graph->setData(xs, ys, true);
+            // One legend entry per run (its loss); the line styles are explained under the plot.
+            if (what != tr("loss"))
+                graph->removeFromLegend();
         };
         add(c.steps, c.loss, tr("loss"), Qt::SolidLine, false);
         if (parts) {

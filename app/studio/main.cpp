@@ -1,5 +1,6 @@
 // emo-studio: the desktop app. Tiny: parses the command line, builds the window, runs the event loop.
 #include "main_window.h"
+#include "session.h"
 
 #include "util/runtime.h"
 
@@ -21,7 +22,9 @@ int main(int argc, char** argv)
     QCommandLineOption model("model", QApplication::translate("main", "Hugging Face model folder to open."), "dir");
     QCommandLineOption data("data", QApplication::translate("main", "Data set to preselect."), "file");
     QCommandLineOption runs("runs", QApplication::translate("main", "Folder of training runs."), "dir");
-    parser.addOptions({model, data, runs});
+    // For tests and packaging checks: load the model, then quit (exit code 0 on success, 1 on an error).
+    QCommandLineOption quitAfterLoad("quit-after-load", QApplication::translate("main", "Quit once the model is loaded."));
+    parser.addOptions({model, data, runs, quitAfterLoad});
     parser.process(app);
 
     emo::studio::MainWindow::Options options;
@@ -29,6 +32,14 @@ int main(int argc, char** argv)
     options.data = parser.value(data);
     options.runsFolder = parser.value(runs);
     emo::studio::MainWindow window(options);
+    if (parser.isSet(quitAfterLoad)) {
+        QObject::connect(window.session(), &emo::studio::Session::modelLoaded, &app, [] { QApplication::exit(0); },
+                         Qt::QueuedConnection);
+        QObject::connect(window.session(), &emo::studio::Session::failed, &app, [](const QString& what, const QString& message) {
+            qCritical("%s: %s", qPrintable(what), qPrintable(message));
+            QApplication::exit(1);
+        }, Qt::QueuedConnection);
+    }
     window.show();
     return app.exec();
 }
