@@ -55,3 +55,25 @@ struct PerplexityResult {
 };
 
 } // namespace emo::eval
+
+namespace emo::eval {
+
+// One metric as reports show it: mean and spread over seeds (or over examples when there is one run).
+struct MetricValue {
+    std::string name;           // "ppl", "oracle-ppl", "fwd-ce", "rev-ce", "mauve", "rouge-1", "rouge-l", "fewshot-acc"
+    double mean = 0.0;
+    double std = 0.0;           // 0 when count is 1
+    int64_t count = 1;          // runs (seeds) the mean is over
+};
+
+// What `emo eval` prints and the Evaluate view shows: the metrics of one model on one data set, and the
+// MAUVE divergence curve when MAUVE was computed.
+struct EvalReport {
+    std::string model;          // folder
+    std::string data;           // file
+    std::vector<MetricValue> metrics;
+    bool hasMauve = false;
+    MauveResult mauve;          // of the first seed
+};
+
+} // namespace emo::eval
