@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "eval/perplexity.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
 #include "io/dataset.h"
@@ -136,6 +137,7 @@ void Session::openDataset(const QString& path)
         const auto ids = m_tokenizer->encode(head);
         for (size_t i = 0; i < ids.size() && i < 80; ++i)
             preview.previewTokens << QString::fromStdString(m_tokenizer->displayText(ids[i]));
+        m_datasetPath = file;
         Q_EMIT datasetOpened(preview);
     });
 }
@@ -277,7 +279,18 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
             Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
             return keepGoing();
         };
-        Q_EMIT comparisonReady(generate::compareModels(a, b, texts, settings, progress));
+        auto comparison = generate::compareModels(a, b, texts, settings, progress);
+        // Perplexity of both on (the first blocks of) the open data set, as the summary's data row.
+        if (!m_datasetPath.empty()) {
+            const int64_t block = std::min<int64_t>(256, std::min(m_model->config().maxPositions, otherModelPtr->config().maxPositions));
+            auto blocks = io::tokenizeIntoBlocks(io::readDocuments(m_datasetPath), *m_tokenizer, block);
+            blocks = blocks.slice(0, 0, std::min<int64_t>(blocks.size(0), 64));
+            comparison.perplexityA = eval::computePerplexity(*m_model, blocks, 8, progress).perplexity;
+            comparison.perplexityB = eval::computePerplexity(*otherModelPtr, blocks, 8, progress).perplexity;
+            spdlog::info("compare: perplexity on the first {} blocks of {}: {} {:.3f}, {} {:.3f}", blocks.size(0),
+                         m_datasetPath, a.name, comparison.perplexityA, b.name, comparison.perplexityB);
+        }
+        Q_EMIT comparisonReady(comparison);
     });
 }
 

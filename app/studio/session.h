@@ -74,6 +74,7 @@ private:
     std::unique_ptr<text::Tokenizer> m_tokenizer;
     std::unique_ptr<inspect::Inspector> m_inspector;
     inspect::InspectReport m_lastReport;
+    std::string m_datasetPath;  // the data set last opened: the Compare view's perplexities are on it
     struct Loaded;
     std::map<std::string, std::shared_ptr<Loaded>> m_others;  // second models of the Compare view
 };

@@ -297,6 +297,9 @@ void TestStudio::compareTwoModels()
     QTRY_VERIFY_WITH_TIMEOUT(got, 60000);
     disconnect(connection);
     QCOMPARE(int(result.a.size()), 2);
+    // Both perplexities are on the open data set; the same model gives the same number.
+    QVERIFY(result.perplexityA > 1.0);
+    QVERIFY(std::abs(result.perplexityA - result.perplexityB) < 1e-9);
     // The same model on both sides: a token's probability under "the other" model is its own.
     for (const auto& s : result.a)
         for (size_t t = 0; t < s.otherLogprobs.size(); ++t)
