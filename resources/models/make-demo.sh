@@ -29,8 +29,8 @@ if [ "$scale" = full ]; then
   pretrain_run=(--block 256 --batch 8 --steps "${EMO_DEMO_PRETRAIN_STEPS:-2400}" --lr 1.5e-3 --warmup 100
                 --schedule cosine --weight-decay 0.1 --clip 1 --validate-every 400 --seed 1)
   # Fine-tuning: the paper's recipe (AdamW, linear decay, no warm-up) at this machine's scale.
-  finetune_run=(--block 256 --batch 8 --steps "${EMO_DEMO_FINETUNE_STEPS:-300}" --lr 3e-4 --schedule linear
-                --validate-every 100 --seed 1)
+  finetune_run=(--block 256 --batch 8 --steps "${EMO_DEMO_FINETUNE_STEPS:-150}" --lr 3e-4 --schedule linear
+                --validate-every 50 --seed 1)
 else
   # Micro: the same recipe on a few kilobytes, so that a test can run it end to end in seconds.
   model_shape=(--arch llama --layers 1 --d 32 --heads 2 --vocab-size 300)
@@ -40,20 +40,28 @@ else
 fi
 finetune_data=(--data "$data/finetune/train.txt" --val "$data/finetune/validation.txt")
 
+# A step whose run folder in $work already completed is not run again (set EMO_DEMO_WORK to resume a recipe).
+completed() { [ -f "$1/run.json" ] && grep -q '"status": *"completed"' "$1/run.json"; }
 clock() { echo "$SECONDS"; }
 report() { printf 'make-demo: %-28s %6d s\n' "$1" "$((SECONDS - $2))"; }
 mkdir -p "$out"
 
 t=$(clock)
-"$emo" pretrain "${model_shape[@]}" --data "${pretrain_data[@]}" --val "$pretrain_val" "${pretrain_run[@]}" \
-  --out "$work/demo-base"
-report "pretrain demo-base" "$t"
+if completed "$work/demo-base"; then
+  echo "make-demo: demo-base already pretrained in $work/demo-base"
+else
+  "$emo" pretrain "${model_shape[@]}" --data "${pretrain_data[@]}" --val "$pretrain_val" "${pretrain_run[@]}" \
+    --out "$work/demo-base"
+  report "pretrain demo-base" "$t"
+fi
 "$emo" export --run "$work/demo-base" --out "$out/demo-base" --dtype fp16
 
 for objective in mle emo; do
   t=$(clock)
-  "$emo" train --model "$out/demo-base" "${finetune_data[@]}" --objective "$objective" "${finetune_run[@]}" \
-    --out "$work/demo-$objective"
+  if ! completed "$work/demo-$objective"; then
+    "$emo" train --model "$out/demo-base" "${finetune_data[@]}" --objective "$objective" "${finetune_run[@]}" \
+      --out "$work/demo-$objective"
+  fi
   report "fine-tune demo-$objective" "$t"
   "$emo" export --run "$work/demo-$objective" --out "$out/demo-$objective" --dtype fp16
 done
