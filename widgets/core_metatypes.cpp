@@ -1,4 +1,5 @@
 #include "core_metatypes.h"
+#include "eval_protocol.h"
 #include "model_card.h"
 
 namespace emo::widgets {
@@ -15,6 +16,8 @@ void registerCoreMetatypes()
     qRegisterMetaType<emo::inspect::TransportReport>();
     qRegisterMetaType<emo::widgets::ModelCard>();
     qRegisterMetaType<emo::widgets::DatasetPreview>();
+    qRegisterMetaType<emo::eval::EvalReport>();
+    qRegisterMetaType<emo::widgets::EvalProtocol>();
 }
 
 } // namespace emo::widgets

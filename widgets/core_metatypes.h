@@ -1,6 +1,7 @@
 #pragma once
 // The plain core structs that travel between the worker thread's Session and the views by queued
 // signals. Call registerCoreMetatypes() once before the first queued connection.
+#include "eval/eval_types.h"
 #include "generate/generate_types.h"
 #include "inspect/inspect_types.h"
 #include "train/train_types.h"
@@ -15,6 +16,7 @@ Q_DECLARE_METATYPE(emo::inspect::CostMatrixReport)
 Q_DECLARE_METATYPE(emo::generate::SampleSettings)
 Q_DECLARE_METATYPE(emo::generate::ModelComparison)
 Q_DECLARE_METATYPE(emo::inspect::TransportReport)
+Q_DECLARE_METATYPE(emo::eval::EvalReport)
 
 namespace emo::widgets {
 void registerCoreMetatypes();
