@@ -321,7 +321,7 @@ EvaluateView::EvaluateView(QWidget* parent)
     auto* experimentSplitter = new QSplitter(Qt::Vertical, experiment);
     experimentSplitter->addWidget(m_markdown);
     experimentSplitter->addWidget(imageScroll);
-    experimentSplitter->setSizes({300, 450});
+    experimentSplitter->setSizes({230, 520});
     auto* experimentLayout = new QVBoxLayout(experiment);
     experimentLayout->setContentsMargins(0, 0, 0, 0);
     experimentLayout->addWidget(m_resultsFolder);
@@ -752,10 +752,12 @@ bool EvaluateView::openResultsFolder(const QString& folder)
         } else {
             const QImage shown = image.width() > 1000 ? image.scaledToWidth(1000, Qt::SmoothTransformation) : image;
             label->setPixmap(QPixmap::fromImage(shown));
+            label->setFixedSize(shown.size());  // the layout would squeeze it otherwise
         }
         m_imagesLayout->insertWidget(m_imagesLayout->count() - 1, caption);
         m_imagesLayout->insertWidget(m_imagesLayout->count() - 1, label);
     }
+    m_imagesLayout->activate();  // the scroll area sizes the column by its new minimum at once
     if (ok)
         m_status->setText(tr("Opened %1 (%n plot(s)).", nullptr, int(pngs.size())).arg(native));
     return ok;

@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QImage>
 #include <QLabel>
+#include <QPainter>
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
@@ -445,6 +446,43 @@ private Q_SLOTS:
         const QString path = QString::fromStdString(emo::test::outputDir()) + "/screenshot-evaluate.png";
         QVERIFY(view.grab().save(path));
         qInfo("screenshot: %s (MAUVE mle %.3f, emo %.3f)", qPrintable(path), mle.mauve.score, emo.mauve.score);
+
+        // The experiment tab, on a folder like `emo experiment oracle` writes (its plots made here).
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile md(dir.filePath("results.md"));
+        QVERIFY(md.open(QIODevice::WriteOnly));
+        md.write("# Oracle experiment: gpt2-large → demo models\n\n"
+                 "Student models fine-tuned on 20k oracle samples; 100 prefixes of 20 words, 80-word continuations, "
+                 "5 samples each, 3 seeds.\n\n"
+                 "| objective | PPL | oracle PPL | fwd CE | rev CE | MAUVE |\n"
+                 "|---|---:|---:|---:|---:|---:|\n"
+                 "| MLE | 27.41 | 41.86 ± 1.73 | 3.41 ± 0.01 | 3.73 ± 0.04 | 0.776 ± 0.014 |\n"
+                 "| EMO | 28.05 | **33.52 ± 1.12** | 3.45 ± 0.01 | **3.51 ± 0.03** | **0.907 ± 0.011** |\n\n"
+                 "EMO trades a little forward CE (recall) for a clearly lower reverse CE (precision).\n");
+        md.close();
+        QVERIFY(view.mauvePlot()->savePng(dir.filePath("mauve_curves.png"), 560, 380));
+        QImage bars(560, 200, QImage::Format_RGB32);
+        bars.fill(Qt::white);
+        {
+            QPainter painter(&bars);
+            painter.fillRect(60, 40, int(41.86 * 10), 50, QColor(0, 114, 178));
+            painter.fillRect(60, 110, int(33.52 * 10), 50, QColor(213, 94, 0));
+            painter.drawText(10, 70, "MLE");
+            painter.drawText(10, 140, "EMO");
+            painter.drawText(60, 25, "oracle perplexity (lower is better)");
+        }
+        QVERIFY(bars.save(dir.filePath("oracle_ppl.png")));
+        QVERIFY(view.openResultsFolder(dir.path()));
+        const auto images = view.findChildren<QLabel*>("resultImage");
+        QCOMPARE(images.size(), 2);
+        QCoreApplication::processEvents();
+        // Stacked at full size, not squeezed over each other.
+        QCOMPARE(images[0]->size(), QSize(560, 380));
+        QVERIFY(images[1]->geometry().top() > images[0]->geometry().bottom());
+        const QString experimentPath =
+            QString::fromStdString(emo::test::outputDir()) + "/screenshot-evaluate-experiment.png";
+        QVERIFY(view.grab().save(experimentPath));
     }
 };
 
