@@ -31,7 +31,13 @@ using emo::widgets::TrainView;
 
 namespace {
 
-QString demoModel() { return QString::fromStdString(emo::test::sourceDir() + "/resources/models/demo-tiny"); }
+// demo-tiny keeps the suite fast; EMO_GUI_TEST_MODEL (and EMO_GUI_TEST_OTHER, the Compare view's second
+// model for the last screenshots) let the same test take the README's screenshots on demo-base.
+QString demoModel()
+{
+    const QString fromEnv = qEnvironmentVariable("EMO_GUI_TEST_MODEL");
+    return fromEnv.isEmpty() ? QString::fromStdString(emo::test::sourceDir() + "/resources/models/demo-tiny") : fromEnv;
+}
 QString smallData() { return QString::fromStdString(emo::test::sourceDir() + "/resources/data/finetune/validation.txt"); }
 
 QJsonObject readJson(const QString& path)
@@ -131,16 +137,16 @@ void TestStudio::initTestCase()
 void TestStudio::launchAndLoadDemo()
 {
     auto* view = m_window->modelDataView();
-    QTRY_COMPARE_WITH_TIMEOUT(view->card().name, QString("demo-tiny"), 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(view->card().name, QFileInfo(demoModel()).fileName(), 60000);
     const QJsonObject config = readJson(demoModel() + "/config.json");
     QCOMPARE(view->card().vocabulary, config.value("vocab_size").toInteger());
     QCOMPARE(view->card().layers, config.value("num_hidden_layers").toInteger());
     QCOMPARE(view->card().architecture, QString("llama"));
-    QVERIFY(view->modelCardText().contains("demo-tiny"));
+    QVERIFY(view->modelCardText().contains(QFileInfo(demoModel()).fileName()));
     // The preselected data set is opened under the model's tokenizer.
     QTRY_VERIFY_WITH_TIMEOUT(view->datasetSummaryText().contains("validation.txt"), 60000);
     QVERIFY(view->datasetSummaryText().contains("tokens"));
-    QVERIFY(m_window->windowTitle().contains("demo-tiny"));
+    QVERIFY(m_window->windowTitle().contains(QFileInfo(demoModel()).fileName()));
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 60000);
 }
 
@@ -151,7 +157,7 @@ void TestStudio::badModelFolderGivesOneMessage()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->lastError().contains("no-such-model"), 30000);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
     // The loaded model is kept.
-    QCOMPARE(m_window->modelDataView()->card().name, QString("demo-tiny"));
+    QCOMPARE(m_window->modelDataView()->card().name, QFileInfo(demoModel()).fileName());
     for (auto* box : m_window->findChildren<QMessageBox*>("errorBox"))
         box->close();
 }
@@ -305,6 +311,18 @@ void TestStudio::compareTwoModels()
         for (size_t t = 0; t < s.otherLogprobs.size(); ++t)
             QVERIFY(std::abs(s.otherLogprobs[t] - s.sample.modelLogprobs[t]) < 1e-4);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
+
+    const QString other = qEnvironmentVariable("EMO_GUI_TEST_OTHER");
+    if (!other.isEmpty()) {  // for the screenshot: two different models
+        got = false;
+        connection = connect(m_window->session(), &emo::studio::Session::comparisonReady, this,
+                             [&](const emo::generate::ModelComparison&) { got = true; });
+        settings.maxNewTokens = 30;
+        Q_EMIT view->compareRequested(other, {"And Jesus said unto them,", "It is a truth universally acknowledged that"}, settings);
+        QTRY_VERIFY_WITH_TIMEOUT(got, 120000);
+        disconnect(connection);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
+    }
 }
 
 void TestStudio::classroomMovesMass()
