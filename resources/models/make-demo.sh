@@ -26,7 +26,7 @@ if [ "$scale" = full ]; then
   # Pretraining: 4 layers, d 256, ffn 704 (LLaMA's 8/3·d rounded to 64), untied head: 5.2 M parameters.
   model_shape=(--arch llama --layers 4 --d 256 --heads 4 --vocab-size 8000)
   pretrain_data=("$data/pretrain/train.txt") pretrain_val=$data/pretrain/validation.txt
-  pretrain_run=(--block 256 --batch 8 --steps "${EMO_DEMO_PRETRAIN_STEPS:-2400}" --lr 1.5e-3 --warmup 100
+  pretrain_run=(--block 256 --batch 8 --steps "${EMO_DEMO_PRETRAIN_STEPS:-1800}" --lr 1.5e-3 --warmup 100
                 --schedule cosine --weight-decay 0.1 --clip 1 --validate-every 400 --seed 1)
   # Fine-tuning: the paper's recipe (AdamW, linear decay, no warm-up) at this machine's scale.
   finetune_run=(--block 256 --batch 8 --steps "${EMO_DEMO_FINETUNE_STEPS:-150}" --lr 3e-4 --schedule linear
