@@ -339,17 +339,26 @@ void TrainView::setRunsFolder(const QString& folder)
     refreshRuns();
 }
 
+void TrainView::setBundledRuns(const QStringList& folders)
+{
+    m_bundledRuns = folders;
+    refreshRuns();
+}
+
 void TrainView::refreshRuns()
 {
     QSignalBlocker block(m_runs);
     m_runs->clear();
-    if (m_runsFolder.isEmpty())
-        return;
-    const QDir dir(m_runsFolder);
-    for (const QFileInfo& entry : dir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time)) {
+    QList<QFileInfo> folders;
+    for (const QString& folder : m_bundledRuns)
+        folders << QFileInfo(folder);
+    if (!m_runsFolder.isEmpty())
+        folders << QDir(m_runsFolder).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time);
+    for (const QFileInfo& entry : folders) {
         if (!QFileInfo::exists(QDir(entry.filePath()).filePath("metrics.jsonl")))
             continue;
-        auto* item = new QListWidgetItem(entry.fileName(), m_runs);
+        const bool bundled = m_bundledRuns.contains(entry.filePath());
+        auto* item = new QListWidgetItem(bundled ? tr("%1 (demo)").arg(entry.fileName()) : entry.fileName(), m_runs);
         item->setData(Qt::UserRole, entry.filePath());
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(m_curves.contains(entry.filePath()) ? Qt::Checked : Qt::Unchecked);

@@ -50,6 +50,7 @@ public Q_SLOTS:
     void setModelPath(const QString& folder);
     void setDataPath(const QString& file);
     void setRunsFolder(const QString& folder);  // lists every run folder (with metrics.jsonl) inside
+    void setBundledRuns(const QStringList& folders);  // listed first: the demo models' own training runs
     void showRun(const QString& folder);        // overlays a past run's curves
     void onProgress(const emo::train::TrainProgress& progress);
     void onFinished(const emo::train::TrainResult& result, const QString& outputDir);
@@ -95,6 +96,7 @@ private:
     QCustomPlot* m_plot = nullptr;
     QCheckBox* m_showParts = nullptr;
     QString m_runsFolder;
+    QStringList m_bundledRuns;
     QString m_liveFolder;
     QMap<QString, RunCurves> m_curves;  // by folder; in the order they were added
     QStringList m_order;

@@ -125,6 +125,10 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
             demos.append({QString::fromLatin1(name), folder});
     }
     m_modelData->setDemoModels(demos);
+    QStringList demoRuns;
+    for (const auto& demo : demos)
+        demoRuns << demo.second;
+    m_train->setBundledRuns(demoRuns);
     QList<QPair<QString, QString>> datasets;
     for (const char* rel : {"data/finetune/train.txt", "data/finetune/validation.txt", "data/pretrain/train.txt",
                             "data/pretrain/validation.txt"}) {
