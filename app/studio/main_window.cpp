@@ -7,6 +7,7 @@
 #include "compare_view.h"
 #include "core_metatypes.h"
 #include "cost_matrix_view.h"
+#include "evaluate_view.h"
 #include "gui_stall_probe.h"
 #include "inspector_view.h"
 #include "log_panel.h"
@@ -70,12 +71,14 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     m_inspector = new widgets::InspectorView(this);
     m_costMatrix = new widgets::CostMatrixView(this);
     m_compare = new widgets::CompareView(this);
+    m_evaluate = new widgets::EvaluateView(this);
     m_classroom = new widgets::ClassroomView(this);
     m_tabs->addTab(m_modelData, tr("&Model && data"));
     m_tabs->addTab(m_train, tr("&Train"));
     m_tabs->addTab(m_inspector, tr("Token &inspector"));
     m_tabs->addTab(m_costMatrix, tr("Cost &matrix"));
     m_tabs->addTab(m_compare, tr("&Compare"));
+    m_tabs->addTab(m_evaluate, tr("&Evaluate"));
     m_tabs->addTab(m_classroom, tr("C&lassroom"));
     setCentralWidget(m_tabs);
 
@@ -138,6 +141,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     }
     m_modelData->setDatasetShortcuts(datasets);
     m_compare->setModelChoices(demos);
+    m_evaluate->setModelChoices(demos);
+    m_evaluate->setDataChoices(datasets);
 
     QSettings settings;
     m_modelData->setRecentModels(settings.value("recentModels").toStringList());
@@ -278,6 +283,16 @@ void MainWindow::wireSession()
             });
     connect(s, &Session::comparisonReady, m_compare, &widgets::CompareView::setComparison);
 
+    connect(m_evaluate, &widgets::EvaluateView::evaluateRequested, this,
+            [this](const QStringList& models, const QString& data, const QString& oracle, const QStringList& metrics,
+                   const widgets::EvalProtocol& protocol) {
+                onWorker([s = m_session, models, data, oracle, metrics, protocol] {
+                    s->evaluate(models, data, oracle, metrics, protocol);
+                });
+            });
+    connect(m_evaluate, &widgets::EvaluateView::cancelRequested, this, [s] { s->cancel(); });
+    connect(s, &Session::evaluated, m_evaluate, &widgets::EvaluateView::addReport);
+
     connect(s, &Session::busyChanged, this, [this](bool busy, const QString& what) {
         m_busy = busy;
         m_currentJob = busy ? what : QString();
@@ -288,11 +303,14 @@ void MainWindow::wireSession()
         m_train->setBusy(busy);
         m_inspector->setBusy(busy);
         m_compare->setBusy(busy);
+        m_evaluate->setBusy(busy);
     });
     connect(s, &Session::progress, this, [this](const QString& stage, qint64 done, qint64 total) {
         m_busyLabel->setText(QStringLiteral("%1: %2").arg(m_currentJob, stage));
         m_busyProgress->setRange(0, total > 0 ? int(total) : 0);
         m_busyProgress->setValue(int(done));
+        if (m_currentJob == tr("Evaluating"))
+            m_evaluate->setProgress(stage, done, total);
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });
     connect(s, &Session::failed, this, &MainWindow::showError);

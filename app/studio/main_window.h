@@ -14,6 +14,7 @@ namespace emo::widgets {
 class ClassroomView;
 class CompareView;
 class CostMatrixView;
+class EvaluateView;
 class GuiStallProbe;
 class InspectorView;
 class LogPanel;
@@ -27,7 +28,7 @@ namespace emo::studio {
 class Session;
 class LogSink;
 
-// The window: six views as tabs, the log panel as a dock, the status bar (device, memory, busy work with
+// The window: seven views as tabs, the log panel as a dock, the status bar (device, memory, busy work with
 // Cancel), menus with shortcuts. It owns the worker thread of its Session and wires the views to it
 // with queued calls only; the GUI thread never waits on the engine (except at close, for the running step).
 class MainWindow : public QMainWindow {
@@ -42,7 +43,7 @@ public:
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum View { ModelData, Train, Inspector, CostMatrix, Compare, Classroom, ViewCount };
+    enum View { ModelData, Train, Inspector, CostMatrix, Compare, Evaluate, Classroom, ViewCount };
     QWidget* view(View which) const;
     void showView(View which);
 
@@ -52,6 +53,7 @@ public:
     widgets::CostMatrixView* costMatrixView() const { return m_costMatrix; }
     widgets::CompareView* compareView() const { return m_compare; }
     widgets::ClassroomView* classroomView() const { return m_classroom; }
+    widgets::EvaluateView* evaluateView() const { return m_evaluate; }
     Session* session() const { return m_session; }
     widgets::GuiStallProbe* stallProbe() const { return m_probe; }
     bool isBusy() const { return m_busy; }
@@ -86,6 +88,7 @@ private:
     widgets::CostMatrixView* m_costMatrix = nullptr;
     widgets::CompareView* m_compare = nullptr;
     widgets::ClassroomView* m_classroom = nullptr;
+    widgets::EvaluateView* m_evaluate = nullptr;
     widgets::LogPanel* m_log = nullptr;
     widgets::GuiStallProbe* m_probe = nullptr;
     QLabel* m_deviceLabel = nullptr;

@@ -294,4 +294,32 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
     });
 }
 
+void Session::evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle,
+                       const QStringList& metrics, const emo::widgets::EvalProtocol& protocol)
+{
+    Q_UNUSED(oracle);
+    Q_UNUSED(protocol);
+    runJob(tr("Evaluating"), [&] {
+        for (const QString& metric : metrics)
+            if (metric != "ppl")
+                throw Error::badInput("evaluate: the metric '" + metric.toStdString() + "' is not in the app yet (emo eval has it)");
+        auto progress = [&](const Progress& p) {
+            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
+            return keepGoing();
+        };
+        const auto documents = io::readDocuments(data.toStdString());
+        for (const QString& folder : modelFolders) {
+            const auto [model, tokenizer] = otherModel(folder.toStdString());
+            eval::EvalReport report;
+            report.model = folder.toStdString();
+            report.data = data.toStdString();
+            const int64_t block = std::min<int64_t>(256, model->config().maxPositions);
+            const auto blocks = io::tokenizeIntoBlocks(documents, *tokenizer, block);
+            const auto ppl = eval::computePerplexity(*model, blocks, 8, progress);
+            report.metrics.push_back({"ppl", ppl.perplexity, 0.0, 1});
+            Q_EMIT evaluated(report);
+        }
+    });
+}
+
 } // namespace emo::studio

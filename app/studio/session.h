@@ -4,6 +4,7 @@
 // talk to it only through queued calls and receive plain data through its signals, so the GUI thread never
 // waits on torch. cancel() and setPaused() are safe to call from any thread.
 #include "core_metatypes.h"
+#include "eval_protocol.h"
 #include "model_card.h"
 
 #include <QObject>
@@ -45,6 +46,9 @@ public Q_SLOTS:
     void computeCostMatrix(int source, const QString& text, int k);
     void computeTransport(int tokenIndex);  // q at a position of the last report vs the gold one-hot
     void compareWith(const QString& otherFolder, const QStringList& prompts, const emo::generate::SampleSettings& settings);
+    // Each model's metrics on the data set, one `evaluated` report per model.
+    void evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle, const QStringList& metrics,
+                  const emo::widgets::EvalProtocol& protocol);
 
 Q_SIGNALS:
     void modelLoaded(const emo::widgets::ModelCard& card);
@@ -55,6 +59,7 @@ Q_SIGNALS:
     void costMatrixReady(const emo::inspect::CostMatrixReport& report);
     void transportReady(const emo::inspect::TransportReport& report);
     void comparisonReady(const emo::generate::ModelComparison& comparison);
+    void evaluated(const emo::eval::EvalReport& report);
     // Long work: stage text, done/total (total 0 = unknown); busy(false) when it ends, however it ends.
     void progress(const QString& stage, qint64 done, qint64 total);
     void busyChanged(bool busy, const QString& what);

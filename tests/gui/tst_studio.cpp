@@ -6,6 +6,7 @@
 #include "classroom_view.h"
 #include "compare_view.h"
 #include "cost_matrix_view.h"
+#include "evaluate_view.h"
 #include "gui_stall_probe.h"
 #include "inspector_view.h"
 #include "main_window.h"
@@ -104,6 +105,7 @@ private Q_SLOTS:
     void inspectorMatchesCli();
     void heatmapHoldsCosineCosts();
     void compareTwoModels();
+    void evaluatePerplexityMatchesCli();
     void classroomMovesMass();
     void exportsEveryView();
     void screenshotsOfEveryView();
@@ -325,6 +327,39 @@ void TestStudio::compareTwoModels()
     }
 }
 
+void TestStudio::evaluatePerplexityMatchesCli()
+{
+    m_window->showView(MainWindow::Evaluate);
+    bool got = false;
+    emo::eval::EvalReport report;
+    auto connection = connect(m_window->session(), &emo::studio::Session::evaluated, this,
+                              [&](const emo::eval::EvalReport& r) { got = true; report = r; });
+    Q_EMIT m_window->evaluateView()->evaluateRequested({demoModel()}, smallData(), QString(), {"ppl"}, emo::widgets::EvalProtocol{});
+    QTRY_VERIFY_WITH_TIMEOUT(got, 120000);
+    disconnect(connection);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
+    QCOMPARE(int(report.metrics.size()), 1);
+
+    QProcess cli;
+    cli.start(EMO_CLI_PATH, {"eval", "--model", demoModel(), "--data", smallData(), "--metrics", "ppl", "--json"});
+    QVERIFY(cli.waitForFinished(120000));
+    QCOMPARE(cli.exitCode(), 0);
+    const QJsonObject json = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    double expected = json.value("ppl").toObject().value("perplexity").toDouble();
+    for (const auto& metric : json.value("metrics").toArray())
+        if (metric.toObject().value("name").toString() == "ppl")
+            expected = metric.toObject().value("mean").toDouble();
+    QVERIFY2(std::abs(report.metrics[0].mean - expected) < 1e-6 * expected,
+             qPrintable(QString("app %1, emo eval %2").arg(report.metrics[0].mean).arg(expected)));
+
+    // A metric the app does not have yet is one clear message, not a crash.
+    Q_EMIT m_window->evaluateView()->evaluateRequested({demoModel()}, smallData(), QString(), {"bogus"}, emo::widgets::EvalProtocol{});
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lastError().contains("bogus"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
+    for (auto* box : m_window->findChildren<QMessageBox*>("errorBox"))
+        box->close();
+}
+
 void TestStudio::classroomMovesMass()
 {
     m_window->showView(MainWindow::Classroom);
@@ -381,7 +416,7 @@ void TestStudio::exportsEveryView()
 
 void TestStudio::screenshotsOfEveryView()
 {
-    const char* names[] = {"1-model", "2-train", "3-inspector", "4-cost-matrix", "5-compare", "6-classroom"};
+    const char* names[] = {"1-model", "2-train", "3-inspector", "4-cost-matrix", "5-compare", "6-evaluate", "7-classroom"};
     for (int v = 0; v < MainWindow::ViewCount; ++v) {
         m_window->showView(static_cast<MainWindow::View>(v));
         screenshot(m_window.get(), names[v]);
