@@ -16,6 +16,9 @@
 #include "train_view.h"
 
 #include <QAction>
+#include <QActionGroup>
+#include <QStyle>
+#include <QStyleFactory>
 #include <algorithm>
 #include <QApplication>
 #include <QCloseEvent>
@@ -205,6 +208,20 @@ void MainWindow::buildMenus()
         connect(action, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
     }
     viewMenu->addSeparator();
+    // Light and dark: "system" keeps the platform's palette (it follows the desktop's dark mode where the
+    // platform theme reports it); a projector in a bright room may want light, a dark room dark.
+    QMenu* theme = viewMenu->addMenu(tr("&Theme"));
+    auto* themes = new QActionGroup(this);
+    const QString current = QSettings().value("theme", "system").toString();
+    for (const auto& [key, label] : {std::pair{"system", tr("&System")}, std::pair{"light", tr("&Light")}, std::pair{"dark", tr("&Dark")}}) {
+        QAction* action = theme->addAction(label);
+        action->setCheckable(true);
+        action->setChecked(current == key);
+        themes->addAction(action);
+        connect(action, &QAction::triggered, this, [this, key = QString(key)] { applyTheme(key); });
+    }
+    applyTheme(current);
+    viewMenu->addSeparator();
     if (auto* dock = findChild<QDockWidget*>("logDock")) {
         QAction* logAction = dock->toggleViewAction();
         logAction->setShortcut(tr("Ctrl+L"));
@@ -363,6 +380,38 @@ void MainWindow::exportCurrentData()
     QString error;
     if (!path.isEmpty() && !widgets::saveDataTable(exportable->exportData(), path, &error))
         showError(tr("Export"), error);
+}
+
+void MainWindow::applyTheme(const QString& theme)
+{
+    static const QPalette systemPalette = QApplication::palette();
+    QSettings().setValue("theme", theme);
+    if (theme == "system") {
+        QApplication::setPalette(systemPalette);
+        return;
+    }
+    QApplication::setStyle(QStyleFactory::create("Fusion"));
+    QPalette palette = QApplication::style()->standardPalette();
+    if (theme == "dark") {
+        const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230), accent(42, 130, 218);
+        palette.setColor(QPalette::Window, window);
+        palette.setColor(QPalette::WindowText, text);
+        palette.setColor(QPalette::Base, base);
+        palette.setColor(QPalette::AlternateBase, window);
+        palette.setColor(QPalette::ToolTipBase, window);
+        palette.setColor(QPalette::ToolTipText, text);
+        palette.setColor(QPalette::Text, text);
+        palette.setColor(QPalette::Button, window);
+        palette.setColor(QPalette::ButtonText, text);
+        palette.setColor(QPalette::Midlight, QColor(70, 70, 74));
+        palette.setColor(QPalette::Highlight, accent);
+        palette.setColor(QPalette::HighlightedText, Qt::white);
+        palette.setColor(QPalette::Link, accent.lighter(130));
+        palette.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
+        palette.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 120));
+        palette.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 120));
+    }
+    QApplication::setPalette(palette);
 }
 
 void MainWindow::updateTitle()

@@ -67,6 +67,7 @@ public Q_SLOTS:
     void openDataset(const QString& path);
     void exportCurrentImage();
     void exportCurrentData();
+    void applyTheme(const QString& theme);  // "system" | "light" | "dark", remembered
 
 protected:
     void closeEvent(QCloseEvent* event) override;

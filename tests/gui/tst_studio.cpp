@@ -82,7 +82,7 @@ QVector<QVector<double>> lmHeadRows(const QString& folder)
     return out;
 }
 
-void screenshot(QWidget* window, const QString& name)
+void screenshot(QWidget* window, const QString& name)  // NOLINT: name is a file stem
 {
     QCoreApplication::processEvents();
     QTest::qWait(200);
@@ -421,6 +421,14 @@ void TestStudio::screenshotsOfEveryView()
         m_window->showView(static_cast<MainWindow::View>(v));
         screenshot(m_window.get(), names[v]);
     }
+    // The dark theme (for a dark classroom) on the two views with the most colour.
+    m_window->applyTheme("dark");
+    QCOMPARE(QApplication::palette().color(QPalette::Window).lightness() < 100, true);
+    for (int v : {int(MainWindow::Train), int(MainWindow::Inspector)}) {
+        m_window->showView(static_cast<MainWindow::View>(v));
+        screenshot(m_window.get(), QStringLiteral("dark-%1").arg(names[v]));
+    }
+    m_window->applyTheme("system");
     qInfo("longest GUI-thread stall while training: %.1f ms", m_maxStallDuringTraining);
     // The worker thread does the training: the event loop never waited for a step.
     QVERIFY2(m_maxStallDuringTraining < 1000.0, qPrintable(QString::number(m_maxStallDuringTraining)));
