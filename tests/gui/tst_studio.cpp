@@ -82,7 +82,7 @@ QVector<QVector<double>> lmHeadRows(const QString& folder)
     return out;
 }
 
-void screenshot(QWidget* window, const QString& name)  // NOLINT: name is a file stem
+void screenshot(QWidget* window, const QString& name)
 {
     QCoreApplication::processEvents();
     QTest::qWait(200);
