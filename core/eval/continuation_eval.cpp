@@ -1,0 +1,169 @@
+#include "eval/continuation_eval.h"
+
+#include "eval/cross_entropy.h"
+#include "eval/features.h"
+#include "eval/mauve.h"
+#include "eval/rouge.h"
+#include "generate/sampler.h"
+#include "model/language_model.h"
+#include "text/tokenizer.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace emo::eval {
+
+MetricValue summarizeMetric(const std::string& name, const std::vector<double>& values)
+{
+    MetricValue value;
+    value.name = name;
+    value.count = static_cast<int64_t>(values.size());
+    if (values.empty())
+        return value;
+    double sum = 0.0;
+    for (double v : values)
+        sum += v;
+    value.mean = sum / static_cast<double>(values.size());
+    if (values.size() > 1) {
+        double squares = 0.0;
+        for (double v : values)
+            squares += (v - value.mean) * (v - value.mean);
+        value.std = std::sqrt(squares / static_cast<double>(values.size() - 1));
+    }
+    return value;
+}
+
+EvalReport evaluateContinuations(const ContinuationModels& models, const std::vector<std::string>& documents,
+                                 const ContinuationEvalSettings& settings, const ProgressCallback& progress)
+{
+    static const std::set<std::string> known = {"mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce"};
+    std::set<std::string> wanted;
+    for (const auto& metric : settings.metrics) {
+        if (!known.count(metric))
+            throw Error::badInput("--metrics: unknown continuation metric '" + metric + "'");
+        wanted.insert(metric);
+    }
+    if (!models.model || !models.tokenizer)
+        throw Error::badInput("continuation eval: no model or tokenizer");
+    if ((wanted.count("oracle-ppl") || wanted.count("rev-ce")) && (!models.oracle || !models.oracleTokenizer))
+        throw Error::badInput("--oracle: oracle-ppl and rev-ce need an oracle model");
+    if (settings.samplesPerPrefix < 1)
+        throw Error::badInput("--samples must be positive, got " + std::to_string(settings.samplesPerPrefix));
+    if (settings.seeds < 1)
+        throw Error::badInput("--seeds must be positive, got " + std::to_string(settings.seeds));
+
+    EvalReport report;
+    const auto examples = splitContinuations(documents, settings.prefixWords, settings.continuationWords,
+                                             settings.maxPrefixes);
+    if (examples.empty())
+        throw Error::badInput("--data: no document has more than " + std::to_string(settings.prefixWords) +
+                              " words (--prefix-words)");
+    if (wanted.empty())
+        return report;
+
+    model::LanguageModel& model = *models.model;
+    const text::Tokenizer& tokenizer = *models.tokenizer;
+    auto step = [&](const std::string& stage, int64_t done, int64_t total) {
+        if (progress && !progress({stage, done, total}))
+            throw Error::cancelled("evaluation: cancelled");
+    };
+    auto forward = [&](const std::string& stage) -> ProgressCallback {
+        if (!progress)
+            return {};
+        return [&progress, stage](const Progress& p) { return progress({stage, p.done, p.total}); };
+    };
+
+    std::map<std::string, std::vector<double>> values;
+    if (wanted.count("fwd-ce"))
+        values["fwd-ce"].push_back(
+            forwardCrossEntropy(model, tokenizer, examples, settings.batchSize, forward("fwd-ce")).meanNll);
+
+    const bool needSamples = wanted.count("mauve") || wanted.count("rouge") || wanted.count("oracle-ppl") ||
+                             wanted.count("rev-ce");
+    if (needSamples) {
+        generate::Sampler sampler(model, &tokenizer);
+        std::vector<std::string> prompts;
+        size_t longestPrompt = 0;
+        int64_t longestReference = 1;
+        for (const auto& example : examples) {
+            prompts.push_back(example.prefix);
+            longestPrompt = std::max(longestPrompt, sampler.promptIds(example.prefix).size());
+            longestReference = std::max<int64_t>(longestReference,
+                                                 static_cast<int64_t>(tokenizer.encode(" " + example.reference).size()));
+        }
+        const int64_t positions = model.config().maxPositions;
+        if (positions > 0 && static_cast<int64_t>(longestPrompt) >= positions)
+            throw Error::badInput("--prefix-words: a prefix has " + std::to_string(longestPrompt) +
+                                  " tokens, no room left in the model's " + std::to_string(positions) + " positions");
+        generate::SampleSettings sampling;  // unbiased ancestral sampling: temperature 1, no top-k / top-p
+        sampling.samplesPerPrompt = settings.samplesPerPrefix;
+        sampling.maxNewTokens = settings.maxNewTokens > 0 ? settings.maxNewTokens : longestReference;
+        if (positions > 0)
+            sampling.maxNewTokens = std::min<int64_t>(sampling.maxNewTokens, positions - static_cast<int64_t>(longestPrompt));
+
+        // The references' side does not depend on the seed: features once.
+        std::vector<std::string> referenceTexts;
+        for (const auto& example : examples)
+            referenceTexts.push_back(example.fullReference());
+        model::LanguageModel& featureModel = models.oracle ? *models.oracle : model;
+        const text::Tokenizer& featureTokenizer = models.oracle ? *models.oracleTokenizer : tokenizer;
+        torch::Tensor referenceFeatures;
+        if (wanted.count("mauve"))
+            referenceFeatures = lastTokenFeatures(featureModel, featureTokenizer, referenceTexts, settings.batchSize,
+                                                  forward("features"));
+
+        for (int64_t s = 0; s < settings.seeds; ++s) {
+            step("seed", s, settings.seeds);
+            sampling.seed = settings.firstSeed + static_cast<uint64_t>(s);
+            const auto samples = sampler.sample(prompts, sampling, forward("sampling"));
+            std::vector<std::string> sampleTexts, targets;
+            for (const auto& sample : samples) {
+                const auto& example = examples[static_cast<size_t>(sample.promptIndex)];
+                sampleTexts.push_back(example.prefix + truncateWords(sample.text, settings.continuationWords));
+                targets.push_back(example.fullReference());
+            }
+            if (wanted.count("rouge")) {
+                const auto rouge = meanRouge(targets, sampleTexts, settings.useStemmer);
+                values["rouge-1"].push_back(rouge.rouge1.fmeasure);
+                values["rouge-l"].push_back(rouge.rougeL.fmeasure);
+            }
+            if (wanted.count("oracle-ppl") || wanted.count("rev-ce")) {
+                const auto ce = reverseCrossEntropy(*models.oracle, *models.oracleTokenizer, tokenizer, samples,
+                                                    settings.batchSize, forward("oracle"));
+                if (wanted.count("oracle-ppl"))
+                    values["oracle-ppl"].push_back(ce.perplexity);
+                if (wanted.count("rev-ce"))
+                    values["rev-ce"].push_back(ce.meanNll);
+            }
+            if (wanted.count("mauve")) {
+                const auto sampleFeatures = lastTokenFeatures(featureModel, featureTokenizer, sampleTexts,
+                                                              settings.batchSize, forward("features"));
+                const auto mauve = computeMauve(referenceFeatures, sampleFeatures, settings.mauve, forward("mauve"));
+                values["mauve"].push_back(mauve.score);
+                if (s == 0) {
+                    report.hasMauve = true;
+                    report.mauve = mauve;
+                }
+            }
+        }
+        step("seed", settings.seeds, settings.seeds);
+    }
+    // In the order the metrics were asked for.
+    for (const auto& metric : settings.metrics) {
+        std::vector<std::string> names = {metric};
+        if (metric == "rouge")
+            names = {"rouge-1", "rouge-l"};
+        for (const auto& name : names) {
+            const bool listed = std::any_of(report.metrics.begin(), report.metrics.end(),
+                                            [&](const MetricValue& v) { return v.name == name; });
+            if (!listed && values.count(name))
+                report.metrics.push_back(summarizeMetric(name, values[name]));
+        }
+    }
+    return report;
+}
+
+} // namespace emo::eval
