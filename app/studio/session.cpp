@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "eval/model_evaluation.h"
 #include "eval/perplexity.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
@@ -297,27 +298,31 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
 void Session::evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle,
                        const QStringList& metrics, const emo::widgets::EvalProtocol& protocol)
 {
-    Q_UNUSED(oracle);
-    Q_UNUSED(protocol);
     runJob(tr("Evaluating"), [&] {
+        eval::ModelEvaluationSettings settings;
+        settings.metrics.clear();
         for (const QString& metric : metrics)
-            if (metric != "ppl")
-                throw Error::badInput("evaluate: the metric '" + metric.toStdString() + "' is not in the app yet (emo eval has it)");
+            settings.metrics.push_back(metric.toStdString());
+        settings.continuation.prefixWords = protocol.prefixWords;
+        settings.continuation.continuationWords = protocol.continuationWords;
+        settings.continuation.samplesPerPrefix = protocol.samples;
+        settings.continuation.seeds = protocol.seeds;
+        settings.continuation.maxPrefixes = protocol.maxPrefixes;
+        settings.fewShot.maxExamples = protocol.maxPrefixes;
         auto progress = [&](const Progress& p) {
             Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
             return keepGoing();
         };
-        const auto documents = io::readDocuments(data.toStdString());
+        model::LanguageModel* oracleModel = nullptr;
+        text::Tokenizer* oracleTokenizer = nullptr;
+        if (!oracle.isEmpty())
+            std::tie(oracleModel, oracleTokenizer) = otherModel(oracle.toStdString());
         for (const QString& folder : modelFolders) {
             const auto [model, tokenizer] = otherModel(folder.toStdString());
-            eval::EvalReport report;
-            report.model = folder.toStdString();
-            report.data = data.toStdString();
-            const int64_t block = std::min<int64_t>(256, model->config().maxPositions);
-            const auto blocks = io::tokenizeIntoBlocks(documents, *tokenizer, block);
-            const auto ppl = eval::computePerplexity(*model, blocks, 8, progress);
-            report.metrics.push_back({"ppl", ppl.perplexity, 0.0, 1});
-            Q_EMIT evaluated(report);
+            auto result = eval::evaluateModel({model, tokenizer, oracleModel, oracleTokenizer}, data.toStdString(), settings, progress);
+            result.report.model = folder.toStdString();
+            result.report.data = data.toStdString();
+            Q_EMIT evaluated(result.report);
         }
     });
 }

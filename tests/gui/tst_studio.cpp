@@ -352,7 +352,28 @@ void TestStudio::evaluatePerplexityMatchesCli()
     QVERIFY2(std::abs(report.metrics[0].mean - expected) < 1e-6 * expected,
              qPrintable(QString("app %1, emo eval %2").arg(report.metrics[0].mean).arg(expected)));
 
-    // A metric the app does not have yet is one clear message, not a crash.
+    // The continuation protocol through the app: ROUGE and MAUVE of a few short continuations.
+    got = false;
+    connection = connect(m_window->session(), &emo::studio::Session::evaluated, this,
+                         [&](const emo::eval::EvalReport& r) { got = true; report = r; });
+    emo::widgets::EvalProtocol protocol;
+    protocol.prefixWords = 5;
+    protocol.continuationWords = 8;
+    protocol.samples = 2;
+    protocol.maxPrefixes = 6;
+    Q_EMIT m_window->evaluateView()->evaluateRequested({demoModel()}, smallData(), QString(), {"rouge", "mauve"}, protocol);
+    QTRY_VERIFY_WITH_TIMEOUT(got, 120000);
+    disconnect(connection);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
+    QStringList names;
+    for (const auto& metric : report.metrics) {
+        names << QString::fromStdString(metric.name);
+        QVERIFY(metric.mean >= 0.0 && metric.mean <= 1.0);
+    }
+    QCOMPARE(names, QStringList({"rouge-1", "rouge-l", "mauve"}));
+    QVERIFY(report.hasMauve && report.mauve.curveX.size() > 2);
+
+    // An unknown metric is one clear message, not a crash.
     Q_EMIT m_window->evaluateView()->evaluateRequested({demoModel()}, smallData(), QString(), {"bogus"}, emo::widgets::EvalProtocol{});
     QTRY_VERIFY_WITH_TIMEOUT(m_window->lastError().contains("bogus"), 30000);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);

@@ -1,0 +1,73 @@
+#include "eval/model_evaluation.h"
+
+#include "eval/perplexity.h"
+#include "io/dataset.h"
+#include "model/language_model.h"
+#include "util/error.h"
+
+#include <algorithm>
+
+namespace emo::eval {
+
+const std::vector<std::string>& knownMetrics()
+{
+    static const std::vector<std::string> names = {"ppl", "fewshot", "mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce"};
+    return names;
+}
+
+bool isKnownMetric(const std::string& name)
+{
+    const auto& names = knownMetrics();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+ModelEvaluation evaluateModel(const ContinuationModels& models, const std::string& dataPath,
+                              ModelEvaluationSettings settings, const ProgressCallback& progress)
+{
+    if (!models.model || !models.tokenizer)
+        throw Error::badInput("evaluate: no model");
+    for (const auto& metric : settings.metrics)
+        if (!isKnownMetric(metric))
+            throw Error::badInput("metrics: unknown metric '" + metric
+                                  + "' (available: ppl, fewshot, mauve, rouge, oracle-ppl, fwd-ce, rev-ce)");
+    model::LanguageModel& model = *models.model;
+
+    ModelEvaluation out;
+    std::vector<std::string> continuationMetrics;
+    for (const auto& metric : settings.metrics)
+        if (metric != "ppl" && metric != "fewshot")
+            continuationMetrics.push_back(metric);
+    EvalReport continuation;
+    if (!continuationMetrics.empty()) {
+        settings.continuation.metrics = continuationMetrics;
+        settings.continuation.batchSize = settings.batchSize;
+        settings.continuation.firstSeed = settings.seed;
+        continuation = evaluateContinuations(models, io::readDocuments(dataPath), settings.continuation, progress);
+        out.report.hasMauve = continuation.hasMauve;
+        out.report.mauve = continuation.mauve;
+    }
+
+    for (const auto& metric : settings.metrics) {
+        if (metric == "ppl") {
+            const int64_t block = settings.pplBlock > 0 ? settings.pplBlock : std::min<int64_t>(256, model.config().maxPositions);
+            if (block > model.config().maxPositions)
+                throw Error::badInput("block: " + std::to_string(block) + " exceeds the model's context of "
+                                      + std::to_string(model.config().maxPositions) + " tokens");
+            const auto blocks = io::tokenizeIntoBlocks(io::readDocuments(dataPath), *models.tokenizer, block);
+            out.report.metrics.push_back(summarizeMetric("ppl", {computePerplexity(model, blocks, settings.batchSize, progress).perplexity}));
+        } else if (metric == "fewshot") {
+            settings.fewShot.seed = settings.seed;
+            settings.fewShot.batchSize = settings.batchSize;
+            out.fewShot = evaluateFewShot(model, *models.tokenizer, readLabelledJsonl(dataPath), settings.fewShot, progress);
+            out.hasFewShot = true;
+            out.report.metrics.push_back(summarizeMetric("fewshot-acc", {out.fewShot.accuracy}));
+        } else {
+            for (const auto& value : continuation.metrics)
+                if (value.name == metric || (metric == "rouge" && value.name.rfind("rouge-", 0) == 0))
+                    out.report.metrics.push_back(value);
+        }
+    }
+    return out;
+}
+
+} // namespace emo::eval
