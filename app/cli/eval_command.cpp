@@ -1,9 +1,15 @@
-// emo eval --model DIR --data FILE [--metrics ppl] [--block T] [--json]: metrics of a model on a data set.
-// Perplexity follows the training recipe: every document is tokenized, EOS appended after each, the stream
+// emo eval --model DIR --data FILE [--metrics ppl,mauve,rouge,oracle-ppl,fwd-ce,rev-ce,fewshot] [--oracle DIR]
+//          [--prefix-words N --continuation-words N --samples N --seeds N --max-prefixes N]
+//          [--template T --shots K] [--json]: metrics of a model on a data set.
+// ppl follows the training recipe: every document is tokenized, EOS appended after each, the stream
 // concatenated and cut into blocks of --block tokens (the remainder dropped); each block's first token is
 // context only, so a block contributes T − 1 predictions. Natural log.
+// mauve, rouge, oracle-ppl, fwd-ce, rev-ce follow the paper's continuation protocol (eval/continuation_eval.h);
+// fewshot classifies a JSONL of {"text","label"} by the log-likelihood of each label's template (eval/few_shot.h).
 #include "cli_command.h"
 
+#include "eval/continuation_eval.h"
+#include "eval/few_shot.h"
 #include "eval/perplexity.h"
 #include "format.h"
 #include "io/dataset.h"
@@ -15,72 +21,169 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
 namespace emo::cli {
 namespace {
 
+const char* const kMetrics[] = {"ppl", "mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce", "fewshot"};
+
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::stringstream list(text);
+    for (std::string item; std::getline(list, item, ',');)
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
+bool has(const std::vector<std::string>& list, const std::string& item)
+{
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
 class EvalCommand : public CliCommand {
 public:
     const char* name() const override { return "eval"; }
-    const char* summary() const override { return "Metrics of a model on a data set (perplexity)"; }
+    const char* summary() const override
+    {
+        return "Metrics of a model on a data set (perplexity, MAUVE, ROUGE, oracle perplexity, cross-entropies, few-shot)";
+    }
 
     void declareOptions(CLI::App& command) override
     {
         command.add_option("--model", m_model, "Hugging Face model folder")->required();
-        command.add_option("--data", m_data, "Data set (.txt, .jsonl, WikiText raw)")->required();
-        command.add_option("--metrics", m_metrics, "Comma-separated metrics: ppl")->capture_default_str();
-        command.add_option("--block", m_block, "Tokens per scored block (0 = min(256, the model's context))")->capture_default_str();
-        command.add_option("--batch", m_batch, "Blocks per forward pass")->capture_default_str();
+        command.add_option("--data", m_data, "Data set (.txt, .jsonl, WikiText raw; fewshot: JSONL of text, label)")->required();
+        command.add_option("--metrics", m_metrics, "Comma-separated: ppl,mauve,rouge,oracle-ppl,fwd-ce,rev-ce,fewshot")->capture_default_str();
+        command.add_option("--oracle", m_oracle, "Oracle / reference model folder (oracle-ppl, rev-ce; MAUVE's feature model)");
+        command.add_option("--block", m_block, "ppl: tokens per scored block (0 = min(256, the model's context))")->capture_default_str();
+        command.add_option("--batch", m_batch, "Sequences per forward pass")->capture_default_str();
+        command.add_option("--prefix-words", m_continuation.prefixWords, "Words of each document given as prompt")->capture_default_str();
+        command.add_option("--continuation-words", m_continuation.continuationWords, "Words of the reference continuation")->capture_default_str();
+        command.add_option("--samples", m_continuation.samplesPerPrefix, "Sampled continuations per prefix")->capture_default_str();
+        command.add_option("--seeds", m_continuation.seeds, "Full sampling runs (mean and std over them)")->capture_default_str();
+        command.add_option("--seed", m_seed, "First sampling seed; also picks few-shot demonstrations")->capture_default_str();
+        command.add_option("--max-prefixes", m_continuation.maxPrefixes, "Documents used at most (0 = all); also caps fewshot examples")->capture_default_str();
+        command.add_option("--max-new", m_continuation.maxNewTokens, "Tokens sampled at most (0 = the longest reference's)")->capture_default_str();
+        command.add_option("--template", m_fewShot.templateText, "fewshot: template with {text} and {label}")->capture_default_str();
+        command.add_option("--shots", m_fewShot.shots, "fewshot: in-context examples (k)")->capture_default_str();
+        command.add_option("--labels", m_labels, "fewshot: comma-separated candidate labels (default: the set's)");
         command.add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
         command.add_flag("--json", m_json, "One JSON document on stdout");
     }
 
     int run() override
     {
-        std::vector<std::string> metrics;
-        std::stringstream list(m_metrics);
-        for (std::string metric; std::getline(list, metric, ',');)
-            if (!metric.empty())
-                metrics.push_back(metric);
+        const auto metrics = splitList(m_metrics);
+        if (metrics.empty())
+            throw Error::badInput("--metrics: no metric given");
+        std::string available;
+        for (const char* m : kMetrics)
+            available += std::string(available.empty() ? "" : ",") + m;
         for (const auto& metric : metrics)
-            if (metric != "ppl")
-                throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: ppl)");
+            if (std::find(std::begin(kMetrics), std::end(kMetrics), metric) == std::end(kMetrics))
+                throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " + available + ")");
+        if ((has(metrics, "oracle-ppl") || has(metrics, "rev-ce")) && m_oracle.empty())
+            throw Error::badInput("--oracle is required by oracle-ppl and rev-ce");
 
-        auto model = model::LanguageModel::load(m_model, util::parseDevice(m_device));
+        const auto device = util::parseDevice(m_device);
+        auto model = model::LanguageModel::load(m_model, device);
         auto tokenizer = text::loadTokenizer(m_model);
         text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, m_model);
-        const int64_t block = m_block > 0 ? m_block : std::min<int64_t>(256, model->config().maxPositions);
-        if (block > model->config().maxPositions)
-            throw Error::badInput("--block " + std::to_string(block) + " exceeds the model's context of "
-                                  + std::to_string(model->config().maxPositions) + " tokens");
-        const auto blocks = io::tokenizeIntoBlocks(io::readDocuments(m_data), *tokenizer, block);
+        std::shared_ptr<model::LanguageModel> oracle;
+        std::unique_ptr<text::Tokenizer> oracleTokenizer;
+        if (!m_oracle.empty()) {
+            oracle = model::LanguageModel::load(m_oracle, device);
+            oracleTokenizer = text::loadTokenizer(m_oracle);
+            text::checkTokenizerFitsModel(*oracleTokenizer, oracle->config().vocabSize, m_oracle);
+        }
 
-        TerminalProgress bar("ppl");
-        const auto result = eval::computePerplexity(*model, blocks, m_batch, [&](const Progress& p) {
-            bar.update(p.done, p.total, "");
+        eval::EvalReport report;
+        report.model = m_model;
+        report.data = m_data;
+        eval::FewShotResult fewShot;
+        bool hasFewShot = false;
+        TerminalProgress bar("eval");
+        auto progress = [&](const Progress& p) {
+            bar.update(p.done, p.total, p.stage);
             return true;
-        });
+        };
+
+        std::vector<std::string> continuationMetrics;
+        for (const auto& metric : metrics)
+            if (metric != "ppl" && metric != "fewshot")
+                continuationMetrics.push_back(metric);
+        eval::EvalReport continuation;
+        if (!continuationMetrics.empty()) {
+            m_continuation.metrics = continuationMetrics;
+            m_continuation.batchSize = m_batch;
+            m_continuation.firstSeed = m_seed;
+            continuation = eval::evaluateContinuations({model.get(), tokenizer.get(), oracle.get(), oracleTokenizer.get()},
+                                                       io::readDocuments(m_data), m_continuation, progress);
+            report.hasMauve = continuation.hasMauve;
+            report.mauve = continuation.mauve;
+        }
+
+        // In the order asked for.
+        for (const auto& metric : metrics) {
+            if (metric == "ppl") {
+                const int64_t block = m_block > 0 ? m_block : std::min<int64_t>(256, model->config().maxPositions);
+                if (block > model->config().maxPositions)
+                    throw Error::badInput("--block " + std::to_string(block) + " exceeds the model's context of " +
+                                          std::to_string(model->config().maxPositions) + " tokens");
+                const auto blocks = io::tokenizeIntoBlocks(io::readDocuments(m_data), *tokenizer, block);
+                const auto ppl = eval::computePerplexity(*model, blocks, m_batch, progress);
+                report.metrics.push_back(eval::summarizeMetric("ppl", {ppl.perplexity}));
+            } else if (metric == "fewshot") {
+                m_fewShot.seed = m_seed;
+                m_fewShot.labels = splitList(m_labels);
+                m_fewShot.maxExamples = m_continuation.maxPrefixes;
+                m_fewShot.batchSize = m_batch;
+                fewShot = eval::evaluateFewShot(*model, *tokenizer, eval::readLabelledJsonl(m_data), m_fewShot, progress);
+                hasFewShot = true;
+                auto value = eval::summarizeMetric("fewshot-acc", {fewShot.accuracy});
+                report.metrics.push_back(value);
+            } else {
+                for (const auto& value : continuation.metrics)
+                    if (value.name == metric || (metric == "rouge" && value.name.rfind("rouge-", 0) == 0))
+                        report.metrics.push_back(value);
+            }
+        }
         bar.finish();
 
         if (m_json) {
-            nlohmann::json out = {{"model", m_model}, {"data", m_data}, {"block", block},
-                                  {"ppl", {{"perplexity", result.perplexity}, {"mean_nll", result.meanNll},
-                                           {"predicted_tokens", result.predictedTokens}, {"blocks", blocks.size(0)}}}};
+            nlohmann::json out = {{"model", report.model}, {"data", report.data}, {"metrics", nlohmann::json::array()}};
+            for (const auto& m : report.metrics)
+                out["metrics"].push_back({{"name", m.name}, {"mean", m.mean}, {"std", m.std}, {"count", m.count}});
+            if (report.hasMauve)
+                out["mauve"] = {{"score", report.mauve.score}, {"curve_x", report.mauve.curveX}, {"curve_y", report.mauve.curveY}};
+            if (hasFewShot)
+                out["fewshot"] = {{"accuracy", fewShot.accuracy}, {"correct", fewShot.correct}, {"total", fewShot.total},
+                                  {"labels", fewShot.labels}, {"predictions", fewShot.predictions}, {"gold", fewShot.gold}};
             std::cout << out.dump() << "\n";
         } else {
-            std::cout << "model        " << m_model << "\n"
-                      << "data         " << m_data << " (" << blocks.size(0) << " blocks of " << block << " tokens)\n"
-                      << "perplexity   " << formatNumber(result.perplexity, 5) << "  (mean NLL " << formatNumber(result.meanNll, 5)
-                      << " nats over " << result.predictedTokens << " predicted tokens)\n";
+            std::cout << "model  " << report.model << "\n" << "data   " << report.data << "\n\n";
+            std::cout << std::left << std::setw(14) << "metric" << std::setw(14) << "mean" << std::setw(14) << "std"
+                      << "count\n";
+            for (const auto& m : report.metrics)
+                std::cout << std::left << std::setw(14) << m.name << std::setw(14) << formatNumber(m.mean, 5)
+                          << std::setw(14) << formatNumber(m.std, 5) << m.count << "\n";
+            if (hasFewShot)
+                std::cout << "\nfew-shot: " << fewShot.correct << " of " << fewShot.total << " correct\n";
         }
         return 0;
     }
 
 private:
-    std::string m_model, m_data, m_metrics = "ppl", m_device = "cpu";
+    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_device = "cpu";
     int64_t m_block = 0, m_batch = 8;
+    uint64_t m_seed = 0;
+    eval::ContinuationEvalSettings m_continuation;
+    eval::FewShotSettings m_fewShot;
     bool m_json = false;
 };
 
