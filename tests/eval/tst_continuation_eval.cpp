@@ -120,6 +120,16 @@ private Q_SLOTS:
         QCOMPARE(got.predictedTokens, expected.predictedTokens);
         QVERIFY(std::abs(got.perplexity - expected.perplexity) < 1e-9 * expected.perplexity);
         QVERIFY(std::abs(got.perplexity - 300.0) > 1.0);  // not a uniform model: the test can tell targets apart
+        // computePerplexity now shares scoreSequences, so check against plain forward passes as well.
+        double nll = 0;
+        int64_t count = 0;
+        for (const auto& s : ids) {
+            const auto [sum, n] = directNll(*m_model, s, 1);
+            nll += sum;
+            count += n;
+        }
+        QCOMPARE(got.predictedTokens, count);
+        QVERIFY2(std::abs(got.meanNll - nll / count) < 1e-5, qPrintable(QString("%1 vs %2").arg(got.meanNll).arg(nll / count)));
         QVERIFY_THROWS_EXCEPTION(Error, eval::oraclePerplexity(*m_model, *m_tokenizer, {""}, texts));
     }
 
