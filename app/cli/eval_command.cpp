@@ -6,6 +6,12 @@
 // context only, so a block contributes T − 1 predictions. Natural log.
 // mauve, rouge, oracle-ppl, fwd-ce, rev-ce follow the paper's continuation protocol (eval/continuation_eval.h);
 // fewshot classifies a JSONL of {"text","label"} by the log-likelihood of each label's template (eval/few_shot.h).
+// Output: a table (metric, mean, std, count), or with --json one document
+//   {"model","data","metrics":[{"name","mean","std","count"}],"mauve":{"score","curve_x","curve_y"},
+//    "fewshot":{"accuracy","correct","total","labels","predictions","gold"}}
+// where "mauve" and "fewshot" appear only when those metrics were asked for. Metrics keep the order given;
+// "rouge" reports "rouge-1" and "rouge-l", "fewshot" reports "fewshot-acc". Unknown metric or oracle-ppl /
+// rev-ce without --oracle: exit 2 before any model is loaded.
 #include "cli_command.h"
 
 #include "eval/continuation_eval.h"
@@ -69,7 +75,8 @@ public:
         command.add_option("--seed", m_seed, "First sampling seed; also picks few-shot demonstrations")->capture_default_str();
         command.add_option("--max-prefixes", m_continuation.maxPrefixes, "Documents used at most (0 = all); also caps fewshot examples")->capture_default_str();
         command.add_option("--max-new", m_continuation.maxNewTokens, "Tokens sampled at most (0 = the longest reference's)")->capture_default_str();
-        command.add_option("--template", m_fewShot.templateText, "fewshot: template with {text} and {label}")->capture_default_str();
+        command.add_option("--template", m_template, "fewshot: template with {text} and {label}; \\n is a newline "
+                                                     "(default: {text}\\nTopic: {label})");
         command.add_option("--shots", m_fewShot.shots, "fewshot: in-context examples (k)")->capture_default_str();
         command.add_option("--labels", m_labels, "fewshot: comma-separated candidate labels (default: the set's)");
         command.add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
@@ -140,6 +147,11 @@ public:
                 report.metrics.push_back(eval::summarizeMetric("ppl", {ppl.perplexity}));
             } else if (metric == "fewshot") {
                 m_fewShot.seed = m_seed;
+                if (!m_template.empty()) {  // a shell argument cannot easily hold a newline: take "\n" for one
+                    m_fewShot.templateText = m_template;
+                    for (size_t pos = 0; (pos = m_fewShot.templateText.find("\\n", pos)) != std::string::npos; ++pos)
+                        m_fewShot.templateText.replace(pos, 2, "\n");
+                }
                 m_fewShot.labels = splitList(m_labels);
                 m_fewShot.maxExamples = m_continuation.maxPrefixes;
                 m_fewShot.batchSize = m_batch;
@@ -179,7 +191,7 @@ public:
     }
 
 private:
-    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_device = "cpu";
+    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_template, m_device = "cpu";
     int64_t m_block = 0, m_batch = 8;
     uint64_t m_seed = 0;
     eval::ContinuationEvalSettings m_continuation;

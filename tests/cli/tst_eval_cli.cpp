@@ -151,7 +151,7 @@ private Q_SLOTS:
     void fewShotMatchesInProcess()
     {
         const auto run = runEmo({"eval", "--model", QString::fromStdString(m_model), "--data", QString::fromStdString(m_labelled),
-                                 "--metrics", "fewshot", "--shots", "2", "--seed", "3", "--template", "{text} => {label}", "--json"});
+                                 "--metrics", "fewshot", "--shots", "2", "--seed", "3", "--template", "{text} =>\\n{label}", "--json"});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         const auto doc = nlohmann::json::parse(run.out.toStdString());
         auto model = emo::model::LanguageModel::load(m_model);
@@ -159,7 +159,7 @@ private Q_SLOTS:
         emo::eval::FewShotSettings settings;
         settings.shots = 2;
         settings.seed = 3;
-        settings.templateText = "{text} => {label}";
+        settings.templateText = "{text} =>\n{label}";  // the CLI reads "\\n" as a newline
         const auto expected = emo::eval::evaluateFewShot(*model, *tokenizer, emo::eval::readLabelledJsonl(m_labelled), settings);
         QCOMPARE((*findMetric(doc, "fewshot-acc"))["mean"].get<double>(), expected.accuracy);
         QCOMPARE(doc["fewshot"]["predictions"].get<std::vector<int64_t>>(), expected.predictions);
