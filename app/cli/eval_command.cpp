@@ -14,9 +14,7 @@
 // rev-ce without --oracle: exit 2 before any model is loaded.
 #include "cli_command.h"
 
-#include "eval/continuation_eval.h"
-#include "eval/few_shot.h"
-#include "eval/perplexity.h"
+#include "eval/model_evaluation.h"
 #include "format.h"
 #include "io/dataset.h"
 #include "model/language_model.h"
@@ -34,8 +32,6 @@
 
 namespace emo::cli {
 namespace {
-
-const char* const kMetrics[] = {"ppl", "mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce", "fewshot"};
 
 std::vector<std::string> splitList(const std::string& text)
 {
@@ -89,10 +85,10 @@ public:
         if (metrics.empty())
             throw Error::badInput("--metrics: no metric given");
         std::string available;
-        for (const char* m : kMetrics)
+        for (const auto& m : eval::knownMetrics())
             available += std::string(available.empty() ? "" : ",") + m;
         for (const auto& metric : metrics)
-            if (std::find(std::begin(kMetrics), std::end(kMetrics), metric) == std::end(kMetrics))
+            if (!eval::isKnownMetric(metric))
                 throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " + available + ")");
         if ((has(metrics, "oracle-ppl") || has(metrics, "rev-ce")) && m_oracle.empty())
             throw Error::badInput("--oracle is required by oracle-ppl and rev-ce");
@@ -109,62 +105,32 @@ public:
             text::checkTokenizerFitsModel(*oracleTokenizer, oracle->config().vocabSize, m_oracle);
         }
 
-        eval::EvalReport report;
-        report.model = m_model;
-        report.data = m_data;
-        eval::FewShotResult fewShot;
-        bool hasFewShot = false;
         TerminalProgress bar("eval");
         auto progress = [&](const Progress& p) {
             bar.update(p.done, p.total, p.stage);
             return true;
         };
-
-        std::vector<std::string> continuationMetrics;
-        for (const auto& metric : metrics)
-            if (metric != "ppl" && metric != "fewshot")
-                continuationMetrics.push_back(metric);
-        eval::EvalReport continuation;
-        if (!continuationMetrics.empty()) {
-            m_continuation.metrics = continuationMetrics;
-            m_continuation.batchSize = m_batch;
-            m_continuation.firstSeed = m_seed;
-            continuation = eval::evaluateContinuations({model.get(), tokenizer.get(), oracle.get(), oracleTokenizer.get()},
-                                                       io::readDocuments(m_data), m_continuation, progress);
-            report.hasMauve = continuation.hasMauve;
-            report.mauve = continuation.mauve;
+        eval::ModelEvaluationSettings settings;
+        settings.metrics = metrics;
+        settings.pplBlock = m_block;
+        settings.batchSize = m_batch;
+        settings.seed = m_seed;
+        settings.continuation = m_continuation;
+        if (!m_template.empty()) {  // a shell argument cannot easily hold a newline: take "\n" for one
+            m_fewShot.templateText = m_template;
+            for (size_t pos = 0; (pos = m_fewShot.templateText.find("\\n", pos)) != std::string::npos; ++pos)
+                m_fewShot.templateText.replace(pos, 2, "\n");
         }
-
-        // In the order asked for.
-        for (const auto& metric : metrics) {
-            if (metric == "ppl") {
-                const int64_t block = m_block > 0 ? m_block : std::min<int64_t>(256, model->config().maxPositions);
-                if (block > model->config().maxPositions)
-                    throw Error::badInput("--block " + std::to_string(block) + " exceeds the model's context of " +
-                                          std::to_string(model->config().maxPositions) + " tokens");
-                const auto blocks = io::tokenizeIntoBlocks(io::readDocuments(m_data), *tokenizer, block);
-                const auto ppl = eval::computePerplexity(*model, blocks, m_batch, progress);
-                report.metrics.push_back(eval::summarizeMetric("ppl", {ppl.perplexity}));
-            } else if (metric == "fewshot") {
-                m_fewShot.seed = m_seed;
-                if (!m_template.empty()) {  // a shell argument cannot easily hold a newline: take "\n" for one
-                    m_fewShot.templateText = m_template;
-                    for (size_t pos = 0; (pos = m_fewShot.templateText.find("\\n", pos)) != std::string::npos; ++pos)
-                        m_fewShot.templateText.replace(pos, 2, "\n");
-                }
-                m_fewShot.labels = splitList(m_labels);
-                m_fewShot.maxExamples = m_continuation.maxPrefixes;
-                m_fewShot.batchSize = m_batch;
-                fewShot = eval::evaluateFewShot(*model, *tokenizer, eval::readLabelledJsonl(m_data), m_fewShot, progress);
-                hasFewShot = true;
-                auto value = eval::summarizeMetric("fewshot-acc", {fewShot.accuracy});
-                report.metrics.push_back(value);
-            } else {
-                for (const auto& value : continuation.metrics)
-                    if (value.name == metric || (metric == "rouge" && value.name.rfind("rouge-", 0) == 0))
-                        report.metrics.push_back(value);
-            }
-        }
+        m_fewShot.labels = splitList(m_labels);
+        m_fewShot.maxExamples = m_continuation.maxPrefixes;
+        settings.fewShot = m_fewShot;
+        auto evaluation = eval::evaluateModel({model.get(), tokenizer.get(), oracle.get(), oracleTokenizer.get()}, m_data,
+                                              settings, progress);
+        eval::EvalReport& report = evaluation.report;
+        report.model = m_model;
+        report.data = m_data;
+        const eval::FewShotResult& fewShot = evaluation.fewShot;
+        const bool hasFewShot = evaluation.hasFewShot;
         bar.finish();
 
         if (m_json) {
