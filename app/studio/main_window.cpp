@@ -317,16 +317,17 @@ void MainWindow::wireSession()
         m_busyProgress->setVisible(busy);
         m_busyProgress->setRange(0, 0);
         m_busyCancel->setVisible(busy);
-        m_train->setBusy(busy);
-        m_inspector->setBusy(busy);
-        m_compare->setBusy(busy);
-        m_evaluate->setBusy(busy);
+        // Each view shows its own work as busy; other requests queue behind the running job on the worker.
+        m_train->setBusy(busy && what == Session::tr("Training"));
+        m_inspector->setBusy(busy && what == Session::tr("Inspecting"));
+        m_compare->setBusy(busy && what == Session::tr("Comparing"));
+        m_evaluate->setBusy(busy && what == Session::tr("Evaluating"));
     });
     connect(s, &Session::progress, this, [this](const QString& stage, qint64 done, qint64 total) {
         m_busyLabel->setText(QStringLiteral("%1: %2").arg(m_currentJob, stage));
         m_busyProgress->setRange(0, total > 0 ? int(total) : 0);
         m_busyProgress->setValue(int(done));
-        if (m_currentJob == tr("Evaluating"))
+        if (m_currentJob == Session::tr("Evaluating"))
             m_evaluate->setProgress(stage, done, total);
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });

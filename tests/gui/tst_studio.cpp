@@ -18,6 +18,10 @@
 #include <QtTest/QtTest>
 
 #include <QJsonArray>
+#include <QComboBox>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -319,8 +323,12 @@ void TestStudio::compareTwoModels()
         got = false;
         connection = connect(m_window->session(), &emo::studio::Session::comparisonReady, this,
                              [&](const emo::generate::ModelComparison&) { got = true; });
-        settings.maxNewTokens = 30;
-        Q_EMIT view->compareRequested(other, {"And Jesus said unto them,", "It is a truth universally acknowledged that"}, settings);
+        // Through the view's own inputs, as a user does.
+        view->findChild<QComboBox*>("otherModelCombo")->setEditText(other);
+        view->findChild<QPlainTextEdit*>("promptsEdit")->setPlainText("And Jesus said unto them,\nIt is a truth universally acknowledged that");
+        view->findChild<QSpinBox*>("maxNewTokensSpin")->setValue(30);
+        view->findChild<QSpinBox*>("seedSpin")->setValue(3);
+        QTest::mouseClick(view->findChild<QPushButton*>("compareButton"), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(got, 120000);
         disconnect(connection);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
@@ -438,6 +446,18 @@ void TestStudio::exportsEveryView()
 void TestStudio::screenshotsOfEveryView()
 {
     const char* names[] = {"1-model", "2-train", "3-inspector", "4-cost-matrix", "5-compare", "6-evaluate", "7-classroom"};
+    // The bundled demo runs are listed in the Train view with their real curves: show demo-mle against
+    // demo-emo (checked in the run list, as a user does) instead of this test's short runs.
+    auto* runs = m_window->trainView()->findChild<QListWidget*>("runList");
+    QVERIFY(runs);
+    for (int i = 0; i < runs->count(); ++i) {
+        const QString folder = runs->item(i)->data(Qt::UserRole).toString();
+        const bool demo = folder.endsWith("/demo-mle") || folder.endsWith("/demo-emo");
+        runs->item(i)->setCheckState(demo ? Qt::Checked : Qt::Unchecked);
+    }
+    QVERIFY(m_window->trainView()->pointCount("demo-emo", TrainView::Series::DemdPart) > 0);
+    QCOMPARE(m_window->trainView()->pointCount("demo-mle", TrainView::Series::Loss),
+             m_window->trainView()->pointCount("demo-emo", TrainView::Series::Loss));
     for (int v = 0; v < MainWindow::ViewCount; ++v) {
         m_window->showView(static_cast<MainWindow::View>(v));
         screenshot(m_window.get(), names[v]);
