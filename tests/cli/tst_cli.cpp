@@ -1,4 +1,5 @@
 // The `emo` executable as a user runs it: exit codes, one clear line on bad input, JSON contracts.
+#include "support/emo_cli.h"
 #include "support/test_paths.h"
 #include "support/tiny_models.h"
 #include "support/tiny_tokenizer.h"
@@ -17,23 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliRun runEmo(const QStringList& args, int timeoutMs = 120000)
-{
-    QProcess process;
-    process.start(QStringLiteral(EMO_CLI_PATH), args);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
-}
+using emo::test::CliRun;
+using emo::test::runEmo;
 
 void writeText(const std::string& path, const std::string& text)
 {

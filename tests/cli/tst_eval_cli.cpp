@@ -1,6 +1,7 @@
 // `emo eval` as a user runs it: the --json document against the same computations done in-process (block
 // perplexity, the continuation runner with the same seeds, few-shot), the table, and exit 2 with one line
 // naming the option for an unknown metric or a missing --oracle.
+#include "support/emo_cli.h"
 #include "support/tiny_models.h"
 
 #include "eval/continuation_eval.h"
@@ -17,23 +18,8 @@
 
 namespace {
 
-struct CliRun {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliRun runEmo(const QStringList& args, int timeoutMs = 300000)
-{
-    QProcess process;
-    process.start(QStringLiteral(EMO_CLI_PATH), args);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
-}
+using emo::test::CliRun;
+using emo::test::runEmo;
 
 std::string corpus()
 {
