@@ -9,6 +9,7 @@
 #include "model/stored_dtype.h"
 #include "text/tokenizer.h"
 #include "train/trainer.h"
+#include "transport/demd.h"
 #include "transport/exact_emd.h"
 #include "util/device.h"
 #include "util/error.h"
@@ -44,6 +45,24 @@ bool Session::keepGoing()
     return !m_cancel;
 }
 
+ProgressCallback Session::reporter()
+{
+    return [this](const Progress& p) {
+        Q_EMIT progress(QString::fromStdString(p.stage), p.done, p.total);
+        return keepGoing();
+    };
+}
+
+// Model + tokenizer of an HF folder, checked to fit each other.
+static std::pair<std::shared_ptr<model::LanguageModel>, std::unique_ptr<text::Tokenizer>>
+loadFolder(const std::string& folder, const ProgressCallback& progress = {})
+{
+    auto model = model::LanguageModel::load(folder, torch::kCPU, torch::kFloat32, progress);
+    auto tokenizer = text::loadTokenizer(folder);
+    text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, folder);
+    return {std::move(model), std::move(tokenizer)};
+}
+
 void Session::requireModel(const char* what) const
 {
     if (!m_model)
@@ -76,15 +95,8 @@ void Session::loadModel(const QString& folder)
 {
     runJob(tr("Loading model"), [&] {
         const std::string path = folder.toStdString();
-        auto progress = [&](const Progress& p) {
-            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
-            return keepGoing();
-        };
-        auto model = model::LanguageModel::load(path, torch::kCPU, torch::kFloat32, progress);
-        auto tokenizer = text::loadTokenizer(path);
-        text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, path);
-        m_model = std::move(model);
-        m_tokenizer = std::move(tokenizer);
+        const ProgressCallback progress = reporter();
+        std::tie(m_model, m_tokenizer) = loadFolder(path, progress);
         m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());
         m_folder = path;
         m_lastReport = {};
@@ -242,9 +254,7 @@ void Session::computeTransport(int tokenIndex)
                              + ", renormalised)";
         report.targetLabel = "data: '" + token.text + "'";
         report.plan = transport::exactEmd(report.source, report.target, report.costs.cost);
-        for (size_t i = 0; i < ids.size(); ++i)
-            for (size_t j = 0; j < ids.size(); ++j)
-                report.demd += report.source[i] * report.target[j] * report.costs.at(i, j);
+        report.demd = transport::demd(report.source, report.target, report.costs.cost);
         Q_EMIT transportReady(report);
     });
 }
@@ -256,9 +266,7 @@ std::pair<model::LanguageModel*, text::Tokenizer*> Session::otherModel(const std
     auto& slot = m_others[folder];
     if (!slot) {
         auto loaded = std::make_shared<Loaded>();
-        loaded->model = model::LanguageModel::load(folder);
-        loaded->tokenizer = text::loadTokenizer(folder);
-        text::checkTokenizerFitsModel(*loaded->tokenizer, loaded->model->config().vocabSize, folder);
+        std::tie(loaded->model, loaded->tokenizer) = loadFolder(folder);
         slot = loaded;
     }
     return {slot->model.get(), slot->tokenizer.get()};
@@ -276,10 +284,7 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
             texts.push_back(p.toStdString());
         generate::ComparedModel a{m_model.get(), m_tokenizer.get(), QFileInfo(QString::fromStdString(m_folder)).fileName().toStdString()};
         generate::ComparedModel b{otherModelPtr, otherTokenizer, QFileInfo(otherFolder).fileName().toStdString()};
-        auto progress = [&](const Progress& p) {
-            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
-            return keepGoing();
-        };
+        const ProgressCallback progress = reporter();
         auto comparison = generate::compareModels(a, b, texts, settings, progress);
         // Perplexity of both on (the first blocks of) the open data set, as the summary's data row.
         if (!m_datasetPath.empty()) {
@@ -309,10 +314,7 @@ void Session::evaluate(const QStringList& modelFolders, const QString& data, con
         settings.continuation.seeds = protocol.seeds;
         settings.continuation.maxPrefixes = protocol.maxPrefixes;
         settings.fewShot.maxExamples = protocol.maxPrefixes;
-        auto progress = [&](const Progress& p) {
-            Q_EMIT this->progress(QString::fromStdString(p.stage), p.done, p.total);
-            return keepGoing();
-        };
+        const ProgressCallback progress = reporter();
         model::LanguageModel* oracleModel = nullptr;
         text::Tokenizer* oracleTokenizer = nullptr;
         if (!oracle.isEmpty())

@@ -6,6 +6,7 @@
 #include "core_metatypes.h"
 #include "eval_protocol.h"
 #include "model_card.h"
+#include "util/progress.h"
 
 #include <QObject>
 #include <QString>
@@ -68,7 +69,8 @@ Q_SIGNALS:
 
 private:
     template <typename Work> void runJob(const QString& what, Work&& work);
-    bool keepGoing();  // false once cancelled; blocks (on this worker thread) while paused
+    bool keepGoing();
+    ProgressCallback reporter();  // forwards to progress(), false once cancelled, waits while paused  // false once cancelled; blocks (on this worker thread) while paused
     void requireModel(const char* what) const;
     std::pair<model::LanguageModel*, text::Tokenizer*> otherModel(const std::string& folder);
 
