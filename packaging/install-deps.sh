@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
-  libqcustomplot-dev qt6-svg-dev
+  libqcustomplot-dev qt6-svg-dev libcairo2-dev
   libtorch-dev libgloo-dev
   libsentencepiece-dev sentencepiece
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev

@@ -25,5 +25,6 @@ std::unique_ptr<CliCommand> makeSampleCommand();
 std::unique_ptr<CliCommand> makeInspectCommand();
 std::unique_ptr<CliCommand> makeExportCommand();
 std::unique_ptr<CliCommand> makeEvalCommand();
+std::unique_ptr<CliCommand> makeExperimentCommand();
 
 } // namespace emo::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv)
     commands.push_back(emo::cli::makeInspectCommand());
     commands.push_back(emo::cli::makeEvalCommand());
     commands.push_back(emo::cli::makeExportCommand());
+    commands.push_back(emo::cli::makeExperimentCommand());
 
     std::vector<std::pair<CLI::App*, emo::cli::CliCommand*>> registered;
     for (auto& command : commands) {

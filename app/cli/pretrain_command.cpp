@@ -24,6 +24,7 @@ public:
         command.add_option("--ffn", s.intermediate, "MLP width (0 = the architecture's default)")->capture_default_str();
         command.add_option("--vocab-size", s.vocabSize, "Sentencepiece vocabulary to train")->capture_default_str();
         command.add_option("--tokenizer-type", s.tokenizerType, "unigram | bpe | char | word")->capture_default_str();
+        command.add_option("--tokenizer-from", s.tokenizerFrom, "Copy this folder's tokenizer instead of training one (--vocab-size is then ignored)");
         command.add_option("--data", s.dataPaths, "Training text files")->required();
         declareTrainerOptions(command, t);
         command.add_option("--out", s.outputDir, "Folder of the new model (an HF folder plus run files)")->required();

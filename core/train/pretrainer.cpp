@@ -5,6 +5,7 @@
 #include "model/language_model.h"
 #include "text/sentencepiece_trainer.h"
 #include "text/tokenizer.h"
+#include "train/run_files.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -104,42 +105,46 @@ TrainResult pretrain(const PretrainSettings& s, const TrainProgressCallback& pro
         fs::create_directories(init, ec);
         if (!fs::is_directory(init, ec))
             throw Error::runtime("out: cannot create " + init);
-        if (progress) {
-            TrainProgress p;
-            p.stage = "loading";
-            p.message = "training a sentencepiece vocabulary of " + std::to_string(s.vocabSize);
-            if (!progress(p)) {
-                TrainResult cancelled;
-                cancelled.status = TrainStatus::Cancelled;
-                cancelled.outputDir = s.outputDir;
-                return cancelled;
+        if (!s.tokenizerFrom.empty()) {
+            if (copyTokenizerFiles(s.tokenizerFrom, init).empty())
+                throw Error::badInput("tokenizer: no tokenizer files in " + s.tokenizerFrom);
+        } else {
+            if (progress) {
+                TrainProgress p;
+                p.stage = "loading";
+                p.message = "training a sentencepiece vocabulary of " + std::to_string(s.vocabSize);
+                if (!progress(p)) {
+                    TrainResult cancelled;
+                    cancelled.status = TrainStatus::Cancelled;
+                    cancelled.outputDir = s.outputDir;
+                    return cancelled;
+                }
             }
-        }
-        // sentencepiece reads sentences one a line.
-        std::string text;
-        for (const auto& path : s.dataPaths)
-            for (const auto& document : io::readDocuments(path))
-                text += document + "\n";
-        const std::string input = (fs::path(init) / "sentencepiece_input.txt").string();
-        util::writeTextFileAtomically(input, text);
-        text::SentencePieceTrainingOptions options;
-        options.inputPath = input;
-        options.modelPrefix = (fs::path(init) / "tokenizer").string();
-        options.vocabSize = s.vocabSize;
-        options.modelType = s.tokenizerType;
-        // LLaMA's layout: <unk> 0, <s> 1, </s> 2; no padding id; rare bytes fall back to byte pieces.
-        // (byte fallback needs 256 byte pieces, so only for vocabularies that have room for them).
-        options.extraOptions = "--unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --hard_vocab_limit=false";
-        if (s.vocabSize >= 1024)
-            options.extraOptions += " --byte_fallback=true";
-        try {
-            text::trainSentencePieceModel(options);
-        } catch (...) {
+            // sentencepiece reads sentences one a line.
+            std::string text;
+            for (const auto& path : s.dataPaths)
+                for (const auto& document : io::readDocuments(path))
+                    text += document + "\n";
+            const std::string input = (fs::path(init) / "sentencepiece_input.txt").string();
+            util::writeTextFileAtomically(input, text);
+            text::SentencePieceTrainingOptions options;
+            options.inputPath = input;
+            options.modelPrefix = (fs::path(init) / "tokenizer").string();
+            options.vocabSize = s.vocabSize;
+            options.modelType = s.tokenizerType;
+            // LLaMA's layout: <unk> 0, <s> 1, </s> 2; no padding id; rare bytes fall back to byte pieces.
+            // (byte fallback needs 256 byte pieces, so only for vocabularies that have room for them).
+            options.extraOptions = "--unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --hard_vocab_limit=false";
+            if (s.vocabSize >= 1024)
+                options.extraOptions += " --byte_fallback=true";
+            try {
+                text::trainSentencePieceModel(options);
+            } catch (...) {
+                fs::remove(input, ec);
+                throw;
+            }
             fs::remove(input, ec);
-            throw;
         }
-        fs::remove(input, ec);
-
         const auto tokenizer = text::loadTokenizer(init);
         const int64_t positions = s.maxPositions > 0 ? s.maxPositions : t.blockSize;
         const auto config = io::ModelConfig::fromJson(

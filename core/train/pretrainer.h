@@ -19,6 +19,8 @@ struct PretrainSettings {
     int64_t maxPositions = 0;         // 0 = the block size
     int64_t vocabSize = 8000;         // requested sentencepiece vocabulary (the model gets the trained size)
     std::string tokenizerType = "unigram";  // sentencepiece model type: unigram | bpe | char | word
+    std::string tokenizerFrom;        // a folder whose tokenizer files are copied instead of training one
+                                      // (a student that shares its teacher's vocabulary); vocabSize is then ignored
     std::vector<std::string> dataPaths;
     std::string outputDir;
     // Trainer settings; modelPath/dataPath/outputDir are filled in. Defaults for training from scratch:
@@ -28,7 +30,7 @@ struct PretrainSettings {
     static TrainSettings defaultTrainSettings();
 };
 
-// Trains a sentencepiece vocabulary on the data (text::trainSentencePieceModel), writes config.json,
+// Trains a sentencepiece vocabulary on the data (text::trainSentencePieceModel) or copies tokenizerFrom's, writes config.json,
 // tokenizer.model and a randomly initialised model.safetensors into <outputDir>/init, then trains it with
 // Trainer into outputDir. With train.resumeDir set, the init folder of that run is reused as it is.
 // Throws emo::Error(BadInput) for bad shapes, arch or data.

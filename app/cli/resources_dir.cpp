@@ -1,0 +1,24 @@
+#include "resources_dir.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace emo::cli {
+
+std::string resourcesDir()
+{
+    if (const char* fromEnv = std::getenv("EMO_RESOURCES_DIR"); fromEnv && *fromEnv)
+        return fromEnv;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path() / "../share/emo-studio/resources";
+        if (fs::is_directory(installed, ec))
+            return fs::canonical(installed, ec).string();
+    }
+    return EMO_RESOURCES_DIR;
+}
+
+} // namespace emo::cli

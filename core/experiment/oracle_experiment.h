@@ -1,0 +1,23 @@
+#pragma once
+#include "experiment/oracle_experiment_types.h"
+#include "util/progress.h"
+
+namespace emo::experiment {
+
+// Runs the oracle experiment into settings.outputDir, resumably:
+//   experiment.json            the settings (a folder holding another experiment's settings is refused)
+//   data/{train,validation,test}.jsonl   the oracle's samples ({"text": ...} a line)
+//   student/                   the pretrained student (a run folder)
+//   runs/<config>-s<seed>/     each fine-tune (a run folder) and its scores.json
+//   results.json, results.md, <metric>.png/.svg, training-curves.png/.svg
+// A data file, a completed run or a scores.json found from an earlier invocation is kept as it is; an
+// interrupted run continues from its trainer state. `progress` (stage = what is being done, done/total =
+// runs) returning false stops at the next check with Error::cancelled; what was finished stays.
+// Errors: emo::Error(BadInput) naming the folder, file or field; Error(Runtime) for a failed write.
+OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& settings,
+                                           const ProgressCallback& progress = {});
+
+// results.md's table for `rows` (mean ± std of each metric, ↓/↑ marking the better direction).
+std::string resultsMarkdownTable(const std::vector<ResultRow>& rows);
+
+} // namespace emo::experiment
