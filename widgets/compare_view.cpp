@@ -728,10 +728,12 @@ int CompareView::summaryRow(const QString& metric) const
 void CompareView::setMetric(const QString& model, const QString& metric, double value)
 {
     const QString a = QString::fromStdString(m_comparison.modelA), b = QString::fromStdString(m_comparison.modelB);
+    // A folder path names the model whose folder name (or path) the comparison shows.
+    const QString modelName = shortName(model.toStdString());
     bool isA;
-    if (model.compare(QLatin1String("A"), Qt::CaseInsensitive) == 0 || (!a.isEmpty() && (model == a || model == shortName(a.toStdString()))))
+    if (model.compare(QLatin1String("A"), Qt::CaseInsensitive) == 0 || (!a.isEmpty() && (model == a || model == shortName(a.toStdString()) || modelName == shortName(a.toStdString()))))
         isA = true;
-    else if (model.compare(QLatin1String("B"), Qt::CaseInsensitive) == 0 || (!b.isEmpty() && (model == b || model == shortName(b.toStdString()))))
+    else if (model.compare(QLatin1String("B"), Qt::CaseInsensitive) == 0 || (!b.isEmpty() && (model == b || model == shortName(b.toStdString()) || modelName == shortName(b.toStdString()))))
         isA = false;
     else
         return;  // neither model of the comparison shown

@@ -1,5 +1,7 @@
 #include "evaluate_view.h"
 
+#include <algorithm>
+
 #include "plot_export.h"
 
 #include <qcustomplot.h>
@@ -722,10 +724,22 @@ bool EvaluateView::openResultsFolder(const QString& folder)
     m_resultsFolder->setText(tr("Experiment folder: %1").arg(native));
 
     QFile markdown(dir.filePath(QStringLiteral("results.md")));
+    QStringList linkedImages;
     const bool ok = dir.exists() && markdown.open(QIODevice::ReadOnly | QIODevice::Text);
     if (ok) {
         m_markdown->setSearchPaths({dir.absolutePath()});  // relative image links in the Markdown
-        m_markdown->setMarkdown(QString::fromUtf8(markdown.readAll()));
+        // The plots are shown below, scaled to the view, in the Markdown's order; its own image lines would
+        // repeat them.
+        QStringList lines = QString::fromUtf8(markdown.readAll()).split(QLatin1Char('\n'));
+        for (const QString& line : lines) {
+            const QString t = line.trimmed();
+            if (t.startsWith(QLatin1String("![")) && t.endsWith(QLatin1Char(')')) && t.contains(QLatin1String("](")))
+                linkedImages << t.mid(t.indexOf(QLatin1String("](")) + 2).chopped(1);
+        }
+        lines.erase(std::remove_if(lines.begin(), lines.end(),
+                                   [](const QString& line) { return line.trimmed().startsWith(QLatin1String("![")); }),
+                    lines.end());
+        m_markdown->setMarkdown(lines.join(QLatin1Char('\n')));
     } else {
         const QString message = tr("No results.md in %1: choose the folder that `emo experiment oracle` wrote "
                                    "(it holds results.json, results.md and the *.png plots).")
@@ -735,7 +749,16 @@ bool EvaluateView::openResultsFolder(const QString& folder)
     }
 
     // The plots below, at their own size unless wider than the view.
-    const QStringList pngs = dir.entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name);
+    QStringList pngs;
+    for (const QString& name : linkedImages)
+        if (name.endsWith(QLatin1String(".png")) && !name.contains(QLatin1Char('/')) && dir.exists(name))
+            pngs << name;
+    for (const QString& name : dir.entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name))
+        if (!pngs.contains(name))
+            pngs << name;
+    // As wide as the view shows without scrolling sideways, and never wider than 1000 pixels.
+    const int viewWidth = m_images->parentWidget() ? m_images->parentWidget()->width() - 40 : 0;
+    const int maxWidth = viewWidth > 300 ? std::min(1000, viewWidth) : 1000;
     for (const QString& name : pngs) {
         QImageReader reader(dir.filePath(name));
         const QImage image = reader.read();
@@ -750,7 +773,7 @@ bool EvaluateView::openResultsFolder(const QString& folder)
         if (image.isNull()) {
             label->setText(tr("Cannot read %1: %2").arg(name, reader.errorString()));
         } else {
-            const QImage shown = image.width() > 1000 ? image.scaledToWidth(1000, Qt::SmoothTransformation) : image;
+            const QImage shown = image.width() > maxWidth ? image.scaledToWidth(maxWidth, Qt::SmoothTransformation) : image;
             label->setPixmap(QPixmap::fromImage(shown));
             label->setFixedSize(shown.size());  // the layout would squeeze it otherwise
         }

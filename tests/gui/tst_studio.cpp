@@ -16,6 +16,8 @@
 #include "train_view.h"
 
 #include <QtTest/QtTest>
+#include <QLabel>
+#include <QTextBrowser>
 
 #include <QJsonArray>
 #include <QComboBox>
@@ -110,6 +112,7 @@ private Q_SLOTS:
     void heatmapHoldsCosineCosts();
     void compareTwoModels();
     void evaluatePerplexityMatchesCli();
+    void openExperimentResults();
     void classroomMovesMass();
     void exportsEveryView();
     void screenshotsOfEveryView();
@@ -380,6 +383,11 @@ void TestStudio::evaluatePerplexityMatchesCli()
     }
     QCOMPARE(names, QStringList({"rouge-1", "rouge-l", "mauve"}));
     QVERIFY(report.hasMauve && report.mauve.curveX.size() > 2);
+    // The Compare view shows the same model's MAUVE and ROUGE next to its samples (column 0: model A).
+    auto* compare = m_window->compareView();
+    QCOMPARE(compare->summaryText(compare->summaryRow("MAUVE"), 0), QString::number(report.metrics[2].mean, 'f', 3));
+    QCOMPARE(compare->summaryText(compare->summaryRow("ROUGE-L"), 0), QString::number(report.metrics[1].mean, 'f', 3));
+    QCOMPARE(compare->summaryText(compare->summaryRow("ROUGE-1"), 0), QString::number(report.metrics[0].mean, 'f', 3));
 
     // An unknown metric is one clear message, not a crash.
     Q_EMIT m_window->evaluateView()->evaluateRequested({demoModel()}, smallData(), QString(), {"bogus"}, emo::widgets::EvalProtocol{});
@@ -387,6 +395,31 @@ void TestStudio::evaluatePerplexityMatchesCli()
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 30000);
     for (auto* box : m_window->findChildren<QMessageBox*>("errorBox"))
         box->close();
+}
+
+void TestStudio::openExperimentResults()
+{
+    // A results folder as `emo experiment oracle` writes it (micro scale: seconds), opened in the Evaluate view;
+    // EMO_GUI_TEST_EXPERIMENT names a finished one instead (the README's screenshot of the full run).
+    QString out = qEnvironmentVariable("EMO_GUI_TEST_EXPERIMENT");
+    if (out.isEmpty()) {
+        out = m_runs.filePath("oracle-experiment");
+        QProcess cli;
+        cli.start(EMO_CLI_PATH, {"experiment", "oracle", "--scale", "micro", "--oracle", demoModel(), "--student-data",
+                                 smallData(), "--out", out});
+        QVERIFY(cli.waitForFinished(300000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    }
+    m_window->showView(MainWindow::Evaluate);
+    QVERIFY(m_window->evaluateView()->openResultsFolder(out));
+    auto* markdown = m_window->evaluateView()->findChild<QTextBrowser*>("resultsMarkdown");
+    QVERIFY(markdown->toPlainText().contains("student before fine-tuning"));
+    QVERIFY(!markdown->toMarkdown().contains("!["));  // the plots are shown once, below the text
+    const auto images = m_window->evaluateView()->findChildren<QLabel*>("resultImage");
+    QCOMPARE(images.size(), 7);
+    for (auto* image : images)
+        QVERIFY(!image->pixmap().isNull());
+    screenshot(m_window.get(), "evaluate-experiment");
 }
 
 void TestStudio::classroomMovesMass()
