@@ -500,6 +500,8 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
             series.error.push_back(r->metrics[k].std);
         }
         plot.series.push_back(series);
+        if (kMetricNames[k] == "mauve")
+            plot.yCeiling = 1.0;
         report::writePlot(plot, path(s.outputDir, kMetricNames[k]));
     }
     for (int which = 0; which < 2; ++which) {
@@ -514,7 +516,8 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
             const Curve& c = curves[i].second;
             report::PlotSeries series;
             series.name = curves[i].first;
-            series.colour = curveColours[i];
+            series.colour = curveColours[i] % 16;
+            series.dash = curveColours[i] / 16;
             series.x = which == 0 ? c.validationSteps : c.trainSteps;
             series.y = which == 0 ? c.validationCe : c.trainCe;
             plot.series.push_back(series);
@@ -700,7 +703,11 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         row.trainSeconds = seconds / s.seeds.size();
         rows.push_back(row);
         curves.emplace_back(config.label, meanCurve(records, std::max<int64_t>(1, s.fineTuneSteps / 20)));
-        curveColours.push_back(static_cast<int>(curves.size()) - 1);
+        // The objective's colour, as in the bar charts; its grid points apart by dash (colour + 16 × dash).
+        int sameObjectiveBefore = 0;
+        for (const auto& r : rows)
+            sameObjectiveBefore += &r != &rows.back() && r.objective == row.objective;
+        curveColours.push_back(colourOf(row.objective) + 16 * (sameObjectiveBefore % 4));
     }
     result.runsDone = done;
 
@@ -755,11 +762,13 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
        << "The design of the EMO paper's oracle experiment (Table 2) with models this machine trains: the oracle's "
           "samples stand in for human text, so the oracle's perplexity of a model's samples measures precision and "
           "the model's perplexity of held-out oracle text measures recall.\n\n"
-       << setupMarkdown(s, oracleInfo, studentInfo) << "\n"
        << "Mean ± sample standard deviation over " << s.seeds.size() << " seeds (fine-tuning and sampling). Fine-tune "
           "time is wall time per run on this machine.\n\n"
-       << resultsMarkdownTable(rows) << "\n";
+       << resultsMarkdownTable(rows) << "\n"
+       << "## Setup\n\n"
+       << setupMarkdown(s, oracleInfo, studentInfo) << "\n";
     if (plotted) {
+        md << "## Plots\n\n";
         for (const auto& metric : kMetricNames)
             md << "![" << metricTitle(metric) << "](" << metric << ".png)\n";
         md << "![validation cross-entropy](training-curves.png)\n![training cross-entropy](training-ce.png)\n";

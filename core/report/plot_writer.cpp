@@ -131,6 +131,7 @@ public:
 
     double textWidth(const std::string& s, double size)
     {
+        cairo_select_font_face(m_cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
         cairo_set_font_size(m_cr, size);
         cairo_text_extents_t extents;
         cairo_text_extents(m_cr, s.c_str(), &extents);
@@ -143,6 +144,17 @@ private:
     cairo_t* m_cr;
 };
 
+void setDash(cairo_t* cr, int dash)
+{
+    static const double dashed[] = {7.0, 4.0}, dotted[] = {1.5, 3.0}, dashDot[] = {7.0, 3.0, 1.5, 3.0};
+    switch (dash) {
+    case 1: cairo_set_dash(cr, dashed, 2, 0); break;
+    case 2: cairo_set_dash(cr, dotted, 2, 0); break;
+    case 3: cairo_set_dash(cr, dashDot, 4, 0); break;
+    default: cairo_set_dash(cr, nullptr, 0, 0); break;
+    }
+}
+
 void drawPlot(const Plot& plot, cairo_t* cr)
 {
     Painter p(cr);
@@ -154,7 +166,12 @@ void drawPlot(const Plot& plot, cairo_t* cr)
     double longestCategory = 0;
     for (const auto& c : plot.categories)
         longestCategory = std::max(longestCategory, p.textWidth(c, 11));
-    const double left = 78, right = w - 18, top = plot.subtitle.empty() ? 44 : 60;
+    // Lines keep their legend to the right of the plot area, where it can hide no data.
+    double legendWidth = 0;
+    if (!bars)
+        for (const auto& s : plot.series)
+            legendWidth = std::max(legendWidth, p.textWidth(s.name, 11) + 44);
+    const double left = 78, right = w - 18 - legendWidth, top = plot.subtitle.empty() ? 44 : 60;
     const double bottom = h - (bars ? std::min(0.45 * h, 28 + 0.72 * longestCategory) : 50);
 
     // Value range: bars start at zero; error bars and lines get 5% head room.
@@ -172,6 +189,8 @@ void drawPlot(const Plot& plot, cairo_t* cr)
     if (yr.hi - yr.lo < 1e-12) { yr.hi += 0.5; yr.lo -= bars && yr.lo == 0 ? 0 : 0.5; }
     const double pad = 0.06 * (yr.hi - yr.lo);
     double ylo = bars && yr.lo >= 0 ? 0.0 : yr.lo - pad, yhi = yr.hi + pad;
+    if (std::isfinite(plot.yCeiling) && plot.yCeiling > ylo)
+        yhi = std::min(yhi, plot.yCeiling);
     const double ystep = niceStep(yhi - ylo, 5);
     ylo = std::floor(ylo / ystep + 1e-9) * ystep;
     yhi = std::ceil(yhi / ystep - 1e-9) * ystep;
@@ -241,6 +260,7 @@ void drawPlot(const Plot& plot, cairo_t* cr)
             const auto& s = plot.series[k];
             p.colour(paletteColour(s.colour >= 0 ? s.colour : static_cast<int>(k)));
             cairo_set_line_width(cr, 2.0);
+            setDash(cr, s.dash);
             bool drawing = false;
             for (size_t i = 0; i < s.y.size(); ++i) {
                 if (!std::isfinite(s.y[i]) || !std::isfinite(s.x[i])) { drawing = false; continue; }
@@ -249,27 +269,23 @@ void drawPlot(const Plot& plot, cairo_t* cr)
                 drawing = true;
             }
             cairo_stroke(cr);
+            setDash(cr, 0);
             for (size_t i = 0; i < s.y.size(); ++i)
                 if (std::isfinite(s.y[i]) && std::isfinite(s.x[i]) && s.y.size() <= 40) {
                     cairo_arc(cr, xmap(s.x[i]), ymap(s.y[i]), 2.6, 0, 2 * M_PI);
                     cairo_fill(cr);
                 }
         }
-        // Legend, top right inside the plot area.
-        double legendWidth = 0;
-        for (const auto& s : plot.series)
-            legendWidth = std::max(legendWidth, p.textWidth(s.name, 11));
-        const double lx = right - legendWidth - 40, ly = top + 8;
-        if (!plot.series.empty()) {
-            cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-            p.rect(lx - 6, ly - 4, legendWidth + 40, 17.0 * plot.series.size() + 6);
-        }
+        // Legend, right of the plot area.
+        const double lx = right + 16, ly = top + 4;
         for (size_t k = 0; k < plot.series.size(); ++k) {
             const auto& s = plot.series[k];
             p.colour(paletteColour(s.colour >= 0 ? s.colour : static_cast<int>(k)));
-            p.line(lx, ly + 8 + 17.0 * k, lx + 22, ly + 8 + 17.0 * k, 2.5);
+            setDash(cr, s.dash);
+            p.line(lx, ly + 8 + 18.0 * k, lx + 24, ly + 8 + 18.0 * k, 2.5);
+            setDash(cr, 0);
             p.grey(0.15);
-            p.text(s.name, lx + 28, ly + 12 + 17.0 * k, 11);
+            p.text(s.name, lx + 30, ly + 12 + 18.0 * k, 11);
         }
         p.grey(0.2);
         p.text(plot.xLabel, (left + right) / 2, h - 12, 12, 0.5);
