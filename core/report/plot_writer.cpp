@@ -256,7 +256,8 @@ void drawPlot(const Plot& plot, cairo_t* cr)
             p.grey(0.3);
             p.text(formatTick(v, xstep), x, bottom + 16, 10.5, 0.5);
         }
-        for (size_t k = 0; k < plot.series.size(); ++k) {
+        // Last series first, so that the first (the legend's top, e.g. the baseline) is drawn over the rest.
+        for (size_t k = plot.series.size(); k-- > 0;) {
             const auto& s = plot.series[k];
             p.colour(paletteColour(s.colour >= 0 ? s.colour : static_cast<int>(k)));
             cairo_set_line_width(cr, 2.0);
