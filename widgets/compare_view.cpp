@@ -730,12 +730,14 @@ void CompareView::setMetric(const QString& model, const QString& metric, double 
     const QString a = QString::fromStdString(m_comparison.modelA), b = QString::fromStdString(m_comparison.modelB);
     // A folder path names the model whose folder name (or path) the comparison shows.
     const QString modelName = shortName(model.toStdString());
-    bool isA;
-    if (model.compare(QLatin1String("A"), Qt::CaseInsensitive) == 0 || (!a.isEmpty() && (model == a || model == shortName(a.toStdString()) || modelName == shortName(a.toStdString()))))
-        isA = true;
-    else if (model.compare(QLatin1String("B"), Qt::CaseInsensitive) == 0 || (!b.isEmpty() && (model == b || model == shortName(b.toStdString()) || modelName == shortName(b.toStdString()))))
-        isA = false;
-    else
+    // The same folder on both sides (a model compared with itself) fills both columns.
+    auto names = [&](const QString& side, const QString& folder) {
+        return model.compare(side, Qt::CaseInsensitive) == 0 ||
+               (!folder.isEmpty() && (model == folder || model == shortName(folder.toStdString()) ||
+                                      modelName == shortName(folder.toStdString())));
+    };
+    const bool isA = names(QStringLiteral("A"), a), isB = names(QStringLiteral("B"), b);
+    if (!isA && !isB)
         return;  // neither model of the comparison shown
     // Use the placeholder row's key when the name matches it, so "mauve" fills "MAUVE".
     QString key = metric;
@@ -744,7 +746,10 @@ void CompareView::setMetric(const QString& model, const QString& metric, double 
             key = QLatin1String(k);
     }
     auto& cell = m_metrics[key];
-    (isA ? cell.first : cell.second) = QString::number(value, 'f', 3);
+    if (isA)
+        cell.first = QString::number(value, 'f', 3);
+    if (isB)
+        cell.second = QString::number(value, 'f', 3);
     fillSummary();
 }
 

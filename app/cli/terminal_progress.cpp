@@ -23,8 +23,11 @@ void TerminalProgress::update(int64_t done, int64_t total, const std::string& de
     auto now = std::chrono::steady_clock::now();
     const bool last = total > 0 && done >= total;
     const auto minInterval = m_isTerminal ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
-    if (!last && now - m_lastPrint < minInterval)
+    // The completing update always shows, once; later updates at done == total (work after the counted part,
+    // such as an experiment's reference scoring) are rate-limited like the rest.
+    if (now - m_lastPrint < minInterval && !(last && !m_lastShown))
         return;
+    m_lastShown = m_lastShown || last;
     m_lastPrint = now;
     m_drawn = true;
     char counts[64];

@@ -19,6 +19,7 @@ private:
     bool m_isTerminal;
     bool m_finished = false;
     bool m_drawn = false;
+    bool m_lastShown = false;
     std::chrono::steady_clock::time_point m_start;
     std::chrono::steady_clock::time_point m_lastPrint;
 };

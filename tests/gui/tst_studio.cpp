@@ -383,9 +383,11 @@ void TestStudio::evaluatePerplexityMatchesCli()
     }
     QCOMPARE(names, QStringList({"rouge-1", "rouge-l", "mauve"}));
     QVERIFY(report.hasMauve && report.mauve.curveX.size() > 2);
-    // The Compare view shows the same model's MAUVE and ROUGE next to its samples (column 0: model A).
+    // The Compare view shows the same model's MAUVE and ROUGE next to its samples (column 0: model A; 1: B).
     auto* compare = m_window->compareView();
     QCOMPARE(compare->summaryText(compare->summaryRow("MAUVE"), 0), QString::number(report.metrics[2].mean, 'f', 3));
+    // The comparison had the same folder on both sides: both columns show it.
+    QCOMPARE(compare->summaryText(compare->summaryRow("MAUVE"), 1), QString::number(report.metrics[2].mean, 'f', 3));
     QCOMPARE(compare->summaryText(compare->summaryRow("ROUGE-L"), 0), QString::number(report.metrics[1].mean, 'f', 3));
     QCOMPARE(compare->summaryText(compare->summaryRow("ROUGE-1"), 0), QString::number(report.metrics[0].mean, 'f', 3));
 
