@@ -17,7 +17,7 @@
 #include "eval/model_evaluation.h"
 #include "format.h"
 #include "io/dataset.h"
-#include "model/language_model.h"
+#include "model/model_folder.h"
 #include "terminal_progress.h"
 #include "text/tokenizer.h"
 #include "util/device.h"
@@ -94,16 +94,10 @@ public:
             throw Error::badInput("--oracle is required by oracle-ppl and rev-ce");
 
         const auto device = util::parseDevice(m_device);
-        auto model = model::LanguageModel::load(m_model, device);
-        auto tokenizer = text::loadTokenizer(m_model);
-        text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, m_model);
-        std::shared_ptr<model::LanguageModel> oracle;
-        std::unique_ptr<text::Tokenizer> oracleTokenizer;
-        if (!m_oracle.empty()) {
-            oracle = model::LanguageModel::load(m_oracle, device);
-            oracleTokenizer = text::loadTokenizer(m_oracle);
-            text::checkTokenizerFitsModel(*oracleTokenizer, oracle->config().vocabSize, m_oracle);
-        }
+        auto [model, tokenizer] = model::loadModelFolder(m_model, device);
+        model::ModelFolder oracleFolder;
+        if (!m_oracle.empty())
+            oracleFolder = model::loadModelFolder(m_oracle, device);
 
         TerminalProgress bar("eval");
         auto progress = [&](const Progress& p) {
@@ -124,7 +118,8 @@ public:
         m_fewShot.labels = splitList(m_labels);
         m_fewShot.maxExamples = m_continuation.maxPrefixes;
         settings.fewShot = m_fewShot;
-        auto evaluation = eval::evaluateModel({model.get(), tokenizer.get(), oracle.get(), oracleTokenizer.get()}, m_data,
+        auto evaluation = eval::evaluateModel({model.get(), tokenizer.get(), oracleFolder.model.get(),
+                                               oracleFolder.tokenizer.get()}, m_data,
                                               settings, progress);
         eval::EvalReport& report = evaluation.report;
         report.model = m_model;

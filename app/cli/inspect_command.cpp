@@ -5,7 +5,7 @@
 #include "format.h"
 #include "inspect/inspect_json.h"
 #include "inspect/inspector.h"
-#include "model/language_model.h"
+#include "model/model_folder.h"
 #include "objective_options.h"
 #include "text/tokenizer.h"
 #include "util/device.h"
@@ -51,9 +51,7 @@ public:
             settings.objectives.push_back(m_objectiveOptions.settings());  // names the bad entry
         }
 
-        auto model = model::LanguageModel::load(m_model, util::parseDevice(m_device));
-        auto tokenizer = text::loadTokenizer(m_model);
-        text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, m_model);
+        auto [model, tokenizer] = model::loadModelFolder(m_model, util::parseDevice(m_device));
         objective::CostEmbedding frozen;
         const std::string costFile = m_model + "/cost_embedding.safetensors";
         if (std::filesystem::exists(costFile))

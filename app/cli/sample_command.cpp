@@ -3,7 +3,7 @@
 
 #include "generate/sampler.h"
 #include "interrupt.h"
-#include "model/language_model.h"
+#include "model/model_folder.h"
 #include "terminal_progress.h"
 #include "text/tokenizer.h"
 #include "util/atomic_file.h"
@@ -69,9 +69,7 @@ public:
             m_settings.mode = generate::SamplingMode::Greedy;
         m_settings.stopAtEos = !m_noStop;
 
-        auto model = model::LanguageModel::load(m_model, util::parseDevice(m_device));
-        auto tokenizer = text::loadTokenizer(m_model);
-        text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, m_model);
+        auto [model, tokenizer] = model::loadModelFolder(m_model, util::parseDevice(m_device));
         generate::Sampler sampler(*model, tokenizer.get());
 
         installInterruptHandler();

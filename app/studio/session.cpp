@@ -6,6 +6,7 @@
 #include "inspect/inspector.h"
 #include "io/dataset.h"
 #include "model/language_model.h"
+#include "model/model_folder.h"
 #include "model/stored_dtype.h"
 #include "text/tokenizer.h"
 #include "train/trainer.h"
@@ -26,10 +27,7 @@
 
 namespace emo::studio {
 
-struct Session::Loaded {
-    std::shared_ptr<model::LanguageModel> model;
-    std::unique_ptr<text::Tokenizer> tokenizer;
-};
+struct Session::Loaded : model::ModelFolder {};
 
 Session::Session(QObject* parent)
     : QObject(parent)
@@ -51,16 +49,6 @@ ProgressCallback Session::reporter()
         Q_EMIT progress(QString::fromStdString(p.stage), p.done, p.total);
         return keepGoing();
     };
-}
-
-// Model + tokenizer of an HF folder, checked to fit each other.
-static std::pair<std::shared_ptr<model::LanguageModel>, std::unique_ptr<text::Tokenizer>>
-loadFolder(const std::string& folder, const ProgressCallback& progress = {})
-{
-    auto model = model::LanguageModel::load(folder, torch::kCPU, torch::kFloat32, progress);
-    auto tokenizer = text::loadTokenizer(folder);
-    text::checkTokenizerFitsModel(*tokenizer, model->config().vocabSize, folder);
-    return {std::move(model), std::move(tokenizer)};
 }
 
 void Session::requireModel(const char* what) const
@@ -96,7 +84,9 @@ void Session::loadModel(const QString& folder)
     runJob(tr("Loading model"), [&] {
         const std::string path = folder.toStdString();
         const ProgressCallback progress = reporter();
-        std::tie(m_model, m_tokenizer) = loadFolder(path, progress);
+        auto loaded = model::loadModelFolder(path, torch::kCPU, progress);
+        m_model = std::move(loaded.model);
+        m_tokenizer = std::move(loaded.tokenizer);
         m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());
         m_folder = path;
         m_lastReport = {};
@@ -265,9 +255,7 @@ std::pair<model::LanguageModel*, text::Tokenizer*> Session::otherModel(const std
         return {m_model.get(), m_tokenizer.get()};
     auto& slot = m_others[folder];
     if (!slot) {
-        auto loaded = std::make_shared<Loaded>();
-        std::tie(loaded->model, loaded->tokenizer) = loadFolder(folder);
-        slot = loaded;
+        slot = std::make_shared<Loaded>(Loaded{model::loadModelFolder(folder)});
     }
     return {slot->model.get(), slot->tokenizer.get()};
 }
