@@ -6,12 +6,10 @@
 
 #include "experiment/oracle_experiment.h"
 #include "interrupt.h"
-#include "resources_dir.h"
 #include "terminal_progress.h"
 #include "util/error.h"
+#include "util/resources_dir.h"
 
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 namespace emo::cli {
@@ -25,15 +23,15 @@ public:
     void declareOptions(CLI::App& command) override
     {
         command.require_subcommand(1);
-        m_oracleCommand = command.add_subcommand("oracle", "An oracle model's samples as data: MLE, TaiLr, MixCE and EMO "
+        CLI::App* oracle = command.add_subcommand("oracle", "An oracle model's samples as data: MLE, TaiLr, MixCE and EMO "
                                                             "fine-tunes scored by oracle perplexity, MAUVE, ROUGE and test perplexity");
-        m_oracleCommand->add_option("--out", m_out, "Results folder (default experiments/oracle-<scale>)");
-        m_oracleCommand->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
-        m_oracleCommand->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
-        m_oracleCommand->add_option("--oracle", m_oracle, "Oracle model folder (default: the bundled demo-base)");
-        m_oracleCommand->add_option("--student-data", m_studentData,
+        oracle->add_option("--out", m_out, "Results folder (default experiments/oracle-<scale>)");
+        oracle->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
+        oracle->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
+        oracle->add_option("--oracle", m_oracle, "Oracle model folder (default: the bundled demo-base)");
+        oracle->add_option("--student-data", m_studentData,
                                     "The student's pretraining text (default: the bundled finetune/train.txt)");
-        m_oracleCommand->add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
+        oracle->add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
     }
 
     int run() override
@@ -41,7 +39,7 @@ public:
         if (m_quick && m_scale != "full" && m_scale != "quick")
             throw Error::badInput("--quick and --scale " + m_scale + " contradict each other");
         auto settings = experiment::OracleExperimentSettings::preset(m_quick ? "quick" : m_scale);
-        const std::string resources = resourcesDir();
+        const std::string resources = util::resourcesDir(EMO_RESOURCES_DIR);
         settings.oraclePath = m_oracle.empty() ? resources + "/models/demo-base" : m_oracle;
         settings.studentDataPath = m_studentData.empty() ? resources + "/data/finetune/train.txt" : m_studentData;
         settings.outputDir = m_out.empty() ? "experiments/oracle-" + settings.scale : m_out;
@@ -64,7 +62,6 @@ public:
     }
 
 private:
-    CLI::App* m_oracleCommand = nullptr;
     std::string m_out, m_scale = "full", m_oracle, m_studentData, m_device = "cpu";
     bool m_quick = false;
 };

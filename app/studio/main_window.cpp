@@ -2,6 +2,7 @@
 
 #include "log_sink.h"
 #include "session.h"
+#include "util/resources_dir.h"
 
 #include "classroom_view.h"
 #include "compare_view.h"
@@ -50,13 +51,7 @@ namespace emo::studio {
 
 QString MainWindow::resourcesDir()
 {
-    const QByteArray fromEnv = qgetenv("EMO_RESOURCES_DIR");
-    if (!fromEnv.isEmpty())
-        return QString::fromLocal8Bit(fromEnv);
-    const QString installed = QDir(QCoreApplication::applicationDirPath()).filePath("../share/emo-studio/resources");
-    if (QFileInfo::exists(installed))
-        return QDir(installed).canonicalPath();
-    return QStringLiteral(EMO_RESOURCES_DIR);
+    return QString::fromStdString(util::resourcesDir(EMO_RESOURCES_DIR));
 }
 
 MainWindow::MainWindow(const Options& options, QWidget* parent)

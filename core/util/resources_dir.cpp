@@ -1,13 +1,13 @@
-#include "resources_dir.h"
+#include "util/resources_dir.h"
 
 #include <cstdlib>
 #include <filesystem>
 
 namespace fs = std::filesystem;
 
-namespace emo::cli {
+namespace emo::util {
 
-std::string resourcesDir()
+std::string resourcesDir(const std::string& builtIn)
 {
     if (const char* fromEnv = std::getenv("EMO_RESOURCES_DIR"); fromEnv && *fromEnv)
         return fromEnv;
@@ -18,7 +18,7 @@ std::string resourcesDir()
         if (fs::is_directory(installed, ec))
             return fs::canonical(installed, ec).string();
     }
-    return EMO_RESOURCES_DIR;
+    return builtIn;
 }
 
-} // namespace emo::cli
+} // namespace emo::util
