@@ -3,9 +3,8 @@
 #include "eval/continuation_eval.h"
 #include "eval/model_evaluation.h"
 #include "generate/sampler.h"
-#include "model/language_model.h"
+#include "model/model_folder.h"
 #include "report/plot_writer.h"
-#include "text/tokenizer.h"
 #include "train/pretrainer.h"
 #include "train/run_files.h"
 #include "train/trainer.h"
@@ -31,8 +30,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::vector<std::string> kMetricNames = {"oracle-ppl", "ppl", "mauve", "rouge-1", "rouge-l"};  // kMetrics' order
 const char* const kScoresFile = "scores.json";
+
+// The experiment's metrics, in table order: name (as eval reports it), table header, plot title.
+struct MetricInfo {
+    const char* name;
+    const char* header;
+    const char* title;
+};
+const MetricInfo kMetrics[] = {
+    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)"},
+    {"ppl", "test PPL ↓", "Test perplexity (lower is better)"},
+    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)"},
+    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)"},
+    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)"},
+};
+
 
 double secondsSince(Clock::time_point start)
 {
@@ -266,7 +279,8 @@ void pretrainStudent(const OracleExperimentSettings& s, const std::string& dir, 
     finishTraining(train::pretrain(p, trainProgress(reporter, "pretraining the student")), dir);
 }
 
-void fineTune(const OracleExperimentSettings& s, const ObjectiveConfig& config, uint64_t seed,
+// Trains the run in `dir` unless it is complete; true when it trained now (from the start or resumed).
+bool fineTune(const OracleExperimentSettings& s, const ObjectiveConfig& config, uint64_t seed,
               const std::string& studentDir, const std::string& dataDir, const std::string& dir, Reporter& reporter,
               const std::string& what)
 {
@@ -285,9 +299,10 @@ void fineTune(const OracleExperimentSettings& s, const ObjectiveConfig& config, 
     t.modelPath = studentDir;
     t.outputDir = dir;
     if (prepareRun(dir, &t))
-        return;
+        return false;
     train::Trainer trainer(t);
     finishTraining(trainer.run(trainProgress(reporter, what)), dir);
+    return true;
 }
 
 // The experiment's metrics of one model (oracle perplexity, test perplexity, MAUVE with oracle features,
@@ -342,30 +357,32 @@ json readScores(const std::string& dir)
     return nullptr;
 }
 
-// Scores the model in `modelDir` unless its scores.json exists; returns that file's JSON.
-json scoreFolder(const OracleExperimentSettings& s, const std::string& modelDir, const std::string& scoresDir,
+// The contents of a scores.json, and whether this invocation computed them.
+struct Scores {
+    json scores;
+    bool computedNow = false;
+};
+
+// Scores the model in `modelDir` unless `scoresDir` holds its scores.json already.
+Scores scoreFolder(const OracleExperimentSettings& s, const std::string& modelDir, const std::string& scoresDir,
                  model::LanguageModel& oracle, const text::Tokenizer& oracleTokenizer, const std::string& testFile,
                  uint64_t firstSeed, int64_t seeds, Reporter& reporter, const std::string& what)
 {
     json scores = readScores(scoresDir);
     if (!scores.is_null())
-        return scores;
+        return {scores, false};
     reporter.check(what + ": loading");
     const auto start = Clock::now();
     const bool isOracle = fs::equivalent(modelDir, s.oraclePath);
-    std::shared_ptr<model::LanguageModel> loaded;
-    std::unique_ptr<text::Tokenizer> loadedTokenizer;
-    if (!isOracle) {
-        loaded = model::LanguageModel::load(modelDir, util::parseDevice(s.device));
-        loadedTokenizer = text::loadTokenizer(modelDir);
-        text::checkTokenizerFitsModel(*loadedTokenizer, loaded->config().vocabSize, modelDir);
-    }
-    const auto metrics = scoreModel(s, isOracle ? oracle : *loaded, isOracle ? oracleTokenizer : *loadedTokenizer,
+    model::ModelFolder loaded;
+    if (!isOracle)
+        loaded = model::loadModelFolder(modelDir, util::parseDevice(s.device));
+    const auto metrics = scoreModel(s, isOracle ? oracle : *loaded.model, isOracle ? oracleTokenizer : *loaded.tokenizer,
                                     oracle, oracleTokenizer, testFile, firstSeed, seeds, reporter, what);
     scores = {{"model", modelDir}, {"first_seed", firstSeed}, {"seeds", seeds},
               {"eval_seconds", secondsSince(start)}, {"metrics", metricsJson(metrics)}};
     util::writeTextFileAtomically(path(scoresDir, kScoresFile), scores.dump(2) + "\n");
-    return scores;
+    return {scores, true};
 }
 
 // A reference row from one scores.json (its metrics are already mean ± std over the seeds).
@@ -375,11 +392,11 @@ ResultRow referenceRow(const std::string& name, const std::string& label, const 
     row.name = name;
     row.label = label;
     row.objective = "reference";
-    for (const auto& metric : kMetricNames) {
+    for (const auto& metric : kMetrics) {
         eval::MetricValue m;
-        m.name = metric;
-        if (scores.is_object() && scores["metrics"].contains(metric)) {
-            const auto& v = scores["metrics"][metric];
+        m.name = metric.name;
+        if (scores.is_object() && scores["metrics"].contains(metric.name)) {
+            const auto& v = scores["metrics"][metric.name];
             m.mean = v.value("mean", 0.0);
             m.std = v.value("std", 0.0);
             m.count = v.value("count", int64_t(0));
@@ -397,7 +414,11 @@ double trainSeconds(const train::RunRecord& record)
     return record.steps.empty() ? 0.0 : record.steps.back().elapsedSeconds;
 }
 
+// A config's mean training curves and how the line plots draw it.
 struct Curve {
+    std::string label;
+    int colour = 0;   // the objective's colour, as in the bar charts
+    int dash = 0;     // grid points of one objective apart
     std::vector<double> validationSteps, validationCe;
     std::vector<double> trainSteps, trainCe;
 };
@@ -441,30 +462,6 @@ int colourOf(const std::string& objective)
     return 9;
 }
 
-// The experiment's metrics: name (as eval reports it), table header, plot title.
-struct MetricInfo {
-    const char* name;
-    const char* header;
-    const char* title;
-};
-const MetricInfo kMetrics[] = {
-    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)"},
-    {"ppl", "test PPL ↓", "Test perplexity (lower is better)"},
-    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)"},
-    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)"},
-    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)"},
-};
-
-const MetricInfo& metricInfo(const std::string& name)
-{
-    for (const auto& m : kMetrics)
-        if (name == m.name)
-            return m;
-    throw Error::runtime("experiment: no metric " + name);
-}
-const char* metricTitle(const std::string& metric) { return metricInfo(metric).title; }
-const char* metricHeader(const std::string& metric) { return metricInfo(metric).header; }
-
 std::string formatMean(const eval::MetricValue& m)
 {
     if (m.count == 0)
@@ -478,21 +475,20 @@ std::string formatMean(const eval::MetricValue& m)
     return text;
 }
 
-void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>& rows,
-                const std::vector<std::pair<std::string, Curve>>& curves, const std::vector<int>& curveColours)
+void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>& rows, const std::vector<Curve>& curves)
 {
     std::vector<const ResultRow*> configRows;
     for (const auto& r : rows)
         if (r.objective != "reference")
             configRows.push_back(&r);
-    for (size_t k = 0; k < kMetricNames.size(); ++k) {
+    for (size_t k = 0; k < std::size(kMetrics); ++k) {
         report::Plot plot;
         plot.kind = report::Plot::Kind::Bars;
-        plot.title = metricTitle(kMetricNames[k]);
+        plot.title = kMetrics[k].title;
         plot.subtitle = "mean ± std over " + std::to_string(s.seeds.size()) + " seeds; student fine-tuned on oracle samples";
-        plot.yLabel = metricHeader(kMetricNames[k]);
+        plot.yLabel = kMetrics[k].header;
         report::PlotSeries series;
-        series.name = kMetricNames[k];
+        series.name = kMetrics[k].name;
         for (const auto* r : configRows) {
             plot.categories.push_back(r->label);
             plot.categoryColours.push_back(colourOf(r->objective));
@@ -500,9 +496,9 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
             series.error.push_back(r->metrics[k].std);
         }
         plot.series.push_back(series);
-        if (kMetricNames[k] == "mauve")
+        if (series.name == "mauve")
             plot.yCeiling = 1.0;
-        report::writePlot(plot, path(s.outputDir, kMetricNames[k]));
+        report::writePlot(plot, path(s.outputDir, kMetrics[k].name));
     }
     for (int which = 0; which < 2; ++which) {
         report::Plot plot;
@@ -512,12 +508,11 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
                                    : "mean over seeds and windows of steps (the objectives' own losses differ)";
         plot.xLabel = "optimizer step";
         plot.yLabel = "cross-entropy (nats per token)";
-        for (size_t i = 0; i < curves.size(); ++i) {
-            const Curve& c = curves[i].second;
+        for (const Curve& c : curves) {
             report::PlotSeries series;
-            series.name = curves[i].first;
-            series.colour = curveColours[i] % 16;
-            series.dash = curveColours[i] / 16;
+            series.name = c.label;
+            series.colour = c.colour;
+            series.dash = c.dash;
             series.x = which == 0 ? c.validationSteps : c.trainSteps;
             series.y = which == 0 ? c.validationCe : c.trainCe;
             plot.series.push_back(series);
@@ -610,10 +605,10 @@ std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
 {
     std::ostringstream md;
     md << "| model |";
-    for (const auto& metric : kMetricNames)
-        md << " " << metricHeader(metric) << " |";
+    for (const auto& metric : kMetrics)
+        md << " " << metric.header << " |";
     md << " fine-tune time |\n|---|";
-    for (size_t k = 0; k < kMetricNames.size(); ++k)
+    for (size_t k = 0; k < std::size(kMetrics); ++k)
         md << "---:|";
     md << "---:|\n";
     for (const auto& row : rows) {
@@ -639,9 +634,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
 
     reporter.check("loading the oracle");
     const auto device = util::parseDevice(s.device);
-    auto oracle = model::LanguageModel::load(s.oraclePath, device);
-    auto oracleTokenizer = text::loadTokenizer(s.oraclePath);
-    text::checkTokenizerFitsModel(*oracleTokenizer, oracle->config().vocabSize, s.oraclePath);
+    auto [oracle, oracleTokenizer] = model::loadModelFolder(s.oraclePath, device);
     if (s.documentTokens + 1 > oracle->config().maxPositions)
         throw Error::badInput("oracle: " + s.oraclePath + " has " + std::to_string(oracle->config().maxPositions) +
                               " positions, fewer than a synthetic document needs");
@@ -658,8 +651,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
 
     // Fine-tune and score every (config, seed), in that order; finished ones are kept as they are.
     std::vector<ResultRow> rows;
-    std::vector<std::pair<std::string, Curve>> curves;
-    std::vector<int> curveColours;
+    std::vector<Curve> curves;
     json runsJson = json::array();
     int64_t done = 0;
     for (const auto& config : s.configs) {
@@ -671,25 +663,24 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
             const std::string dir = path(path(s.outputDir, "runs"), name);
             const std::string what = "run " + std::to_string(done + 1) + "/" + std::to_string(totalRuns) + " " + name;
             reporter.setRunsDone(done);
-            const bool wasDone = runState(dir) == RunState::Completed && !readScores(dir).is_null();
-            fineTune(s, config, seed, studentDir, dataDir, dir, reporter, what);
-            const json scores = scoreFolder(s, dir, dir, *oracle, *oracleTokenizer, testFile, seed, 1, reporter, what);
+            const bool trained = fineTune(s, config, seed, studentDir, dataDir, dir, reporter, what);
+            const auto [scores, scored] = scoreFolder(s, dir, dir, *oracle, *oracleTokenizer, testFile, seed, 1, reporter, what);
             const auto record = train::readRunJson(path(dir, train::kRunJson));
             records.push_back(record);
             seconds += trainSeconds(record);
             json runMetrics = json::object();
-            for (const auto& metric : kMetricNames)
-                if (scores["metrics"].contains(metric)) {
-                    const double v = scores["metrics"][metric].value("mean", 0.0);
-                    values[metric].push_back(v);
-                    runMetrics[metric] = v;
+            for (const auto& metric : kMetrics)
+                if (scores["metrics"].contains(metric.name)) {
+                    const double v = scores["metrics"][metric.name].value("mean", 0.0);
+                    values[metric.name].push_back(v);
+                    runMetrics[metric.name] = v;
                 }
             runsJson.push_back({{"name", name}, {"config", config.name}, {"seed", seed}, {"metrics", runMetrics},
                                 {"train_seconds", trainSeconds(record)}, {"eval_seconds", scores.value("eval_seconds", 0.0)},
                                 {"best_step", record.bestStep},
                                 {"best_validation_loss", std::isfinite(record.bestValidationLoss) ? json(record.bestValidationLoss) : json(nullptr)}});
             ++done;
-            result.runsSkipped += wasDone ? 1 : 0;
+            result.runsSkipped += !trained && !scored;
             reporter.setRunsDone(done);
             reporter.report(what + ": done");
         }
@@ -697,26 +688,27 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         row.name = config.name;
         row.label = config.label;
         row.objective = objective::toString(config.objective.kind);
-        for (const auto& metric : kMetricNames)
-            row.metrics.push_back(values[metric].empty() ? eval::MetricValue{metric, 0.0, 0.0, 0}
-                                                         : eval::summarizeMetric(metric, values[metric]));
+        for (const auto& metric : kMetrics)
+            row.metrics.push_back(values[metric.name].empty() ? eval::MetricValue{metric.name, 0.0, 0.0, 0}
+                                                              : eval::summarizeMetric(metric.name, values[metric.name]));
         row.trainSeconds = seconds / s.seeds.size();
         rows.push_back(row);
-        curves.emplace_back(config.label, meanCurve(records, std::max<int64_t>(1, s.fineTuneSteps / 20)));
-        // The objective's colour, as in the bar charts; its grid points apart by dash (colour + 16 × dash).
-        int sameObjectiveBefore = 0;
-        for (const auto& r : rows)
-            sameObjectiveBefore += &r != &rows.back() && r.objective == row.objective;
-        curveColours.push_back(colourOf(row.objective) + 16 * (sameObjectiveBefore % 4));
+        Curve curve = meanCurve(records, std::max<int64_t>(1, s.fineTuneSteps / 20));
+        curve.label = config.label;
+        curve.colour = colourOf(row.objective);
+        for (const auto& other : curves)
+            curve.dash += other.colour == curve.colour;
+        curve.dash %= 4;
+        curves.push_back(std::move(curve));
     }
     result.runsDone = done;
 
     // References: the student before fine-tuning and the oracle itself, over the same sampling seeds.
     const auto seeds = static_cast<int64_t>(s.seeds.size());
     const json studentScores = scoreFolder(s, studentDir, studentDir, *oracle, *oracleTokenizer, testFile,
-                                           s.seeds.front(), seeds, reporter, "scoring the student before fine-tuning");
+                                           s.seeds.front(), seeds, reporter, "scoring the student before fine-tuning").scores;
     const json oracleScores = scoreFolder(s, s.oraclePath, dataDir, *oracle, *oracleTokenizer, testFile,
-                                          s.seeds.front(), seeds, reporter, "scoring the oracle");
+                                          s.seeds.front(), seeds, reporter, "scoring the oracle").scores;
     rows.push_back(referenceRow("student", "student before fine-tuning", studentScores));
     rows.push_back(referenceRow("oracle", "oracle (its own samples)", oracleScores));
 
@@ -743,8 +735,8 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
                             {"metrics", metrics}, {"train_seconds", row.trainSeconds}});
     }
     json curvesJson = json::array();
-    for (const auto& [label, c] : curves)
-        curvesJson.push_back({{"config", label}, {"validation_steps", c.validationSteps}, {"validation_ce", c.validationCe},
+    for (const auto& c : curves)
+        curvesJson.push_back({{"config", c.label}, {"validation_steps", c.validationSteps}, {"validation_ce", c.validationCe},
                               {"train_steps", c.trainSteps}, {"train_ce", c.trainCe}});
     result.seconds = secondsSince(start);
     const json results = {{"format", 1}, {"experiment", "oracle"}, {"settings", settingsJson(s)},
@@ -755,7 +747,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
 
     bool plotted = report::canWritePlots();
     if (plotted)
-        writePlots(s, rows, curves, curveColours);
+        writePlots(s, rows, curves);
 
     std::ostringstream md;
     md << "# Oracle experiment (" << s.scale << " scale)\n\n"
@@ -769,8 +761,8 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
        << setupMarkdown(s, oracleInfo, studentInfo) << "\n";
     if (plotted) {
         md << "## Plots\n\n";
-        for (const auto& metric : kMetricNames)
-            md << "![" << metricTitle(metric) << "](" << metric << ".png)\n";
+        for (const auto& metric : kMetrics)
+            md << "![" << metric.title << "](" << metric.name << ".png)\n";
         md << "![validation cross-entropy](training-curves.png)\n![training cross-entropy](training-ce.png)\n";
     } else {
         md << "(No plots: this build of emo has no cairo.)\n";
