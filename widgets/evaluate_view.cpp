@@ -1,7 +1,5 @@
 #include "evaluate_view.h"
 
-#include <algorithm>
-
 #include "plot_export.h"
 
 #include <qcustomplot.h>
@@ -32,6 +30,7 @@
 #include <QTextStream>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 

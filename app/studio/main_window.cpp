@@ -307,14 +307,9 @@ void MainWindow::wireSession()
     // The Compare view shows MAUVE and ROUGE of its two models once the Evaluate view has computed them.
     connect(s, &Session::evaluated, this, [this](const eval::EvalReport& report) {
         const QString model = QString::fromStdString(report.model);
-        for (const auto& metric : report.metrics) {
-            if (metric.name == "mauve")
-                m_compare->setMetric(model, QStringLiteral("MAUVE"), metric.mean);
-            else if (metric.name == "rouge-1")
-                m_compare->setMetric(model, QStringLiteral("ROUGE-1"), metric.mean);
-            else if (metric.name == "rouge-l")
-                m_compare->setMetric(model, QStringLiteral("ROUGE-L"), metric.mean);
-        }
+        for (const auto& metric : report.metrics)
+            if (metric.name == "mauve" || metric.name == "rouge-1" || metric.name == "rouge-l")
+                m_compare->setMetric(model, QString::fromStdString(metric.name).toUpper(), metric.mean);
     });
 
     connect(s, &Session::busyChanged, this, [this](bool busy, const QString& what) {
