@@ -422,6 +422,8 @@ void TestStudio::openExperimentResults()
     for (auto* image : images)
         QVERIFY(!image->pixmap().isNull());
     screenshot(m_window.get(), "evaluate-experiment");
+    // Back to the metrics tab, which the screenshot of every view shows.
+    m_window->evaluateView()->findChild<QTabWidget*>()->setCurrentIndex(0);
 }
 
 void TestStudio::classroomMovesMass()
