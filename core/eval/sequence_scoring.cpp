@@ -1,5 +1,7 @@
 #include "eval/sequence_scoring.h"
 
+#include "text/sequence_convention.h"
+
 #include "generate/generate_types.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"
@@ -92,31 +94,11 @@ SequenceScores scoreSequences(model::LanguageModel& model, const std::vector<Sco
     return scores;
 }
 
-namespace {
-
-// The ids generate::Sampler::promptIds feeds for `prompt` (kept in step with it: BOS first for
-// sentencepiece; an empty prompt starts from BOS, else EOS).
-std::vector<int64_t> promptIds(const text::Tokenizer& tokenizer, const std::string& prompt)
-{
-    auto ids = tokenizer.encode(prompt);
-    const int64_t bos = tokenizer.bosId();
-    if (bos >= 0 && tokenizer.kind() == "sentencepiece")
-        ids.insert(ids.begin(), bos);
-    if (ids.empty()) {
-        const int64_t start = bos >= 0 ? bos : tokenizer.eosId();
-        if (start < 0)
-            throw Error::badInput("scoring: empty context, and the tokenizer has no BOS or EOS to start from");
-        ids.push_back(start);
-    }
-    return ids;
-}
-
-} // namespace
 
 ScoredSequence textSequence(const text::Tokenizer& tokenizer, const std::string& context, const std::string& continuation)
 {
     ScoredSequence s;
-    s.ids = promptIds(tokenizer, context);
+    s.ids = text::encodePrompt(tokenizer, context);
     s.from = s.ids.size();
     const auto more = tokenizer.encode(continuation);
     s.ids.insert(s.ids.end(), more.begin(), more.end());
@@ -126,7 +108,7 @@ ScoredSequence textSequence(const text::Tokenizer& tokenizer, const std::string&
 ScoredSequence sampleSequence(const text::Tokenizer& samplingTokenizer, const generate::Sample& sample)
 {
     ScoredSequence s;
-    s.ids = promptIds(samplingTokenizer, sample.prompt);
+    s.ids = text::encodePrompt(samplingTokenizer, sample.prompt);
     s.from = s.ids.size();
     s.ids.insert(s.ids.end(), sample.tokenIds.begin(), sample.tokenIds.end());
     return s;

@@ -19,6 +19,7 @@ struct SampleSettings {
     double topP = 1.0;          // >= 1 = off
     uint64_t seed = 0;
     bool stopAtEos = true;
+    int64_t minNewTokens = 0;   // EOS cannot be drawn before this many new tokens (Hugging Face's min_new_tokens)
     SamplingMode mode = SamplingMode::Ancestral;
     int64_t eosId = -1;         // -1: the tokenizer's EOS, else the model config's
     int64_t maxBatchRows = 64;  // rows (prompts × samples) decoded together; prompts are never split

@@ -1,11 +1,14 @@
 #include "generate/sampler.h"
 
+#include "text/sequence_convention.h"
+
 #include "generate/sampling_filters.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -98,18 +101,11 @@ std::vector<int64_t> Sampler::promptIds(const std::string& prompt) const
 {
     if (!m_tokenizer)
         throw Error::badInput("sampling: text prompts need a tokenizer");
-    auto ids = m_tokenizer->encode(prompt);
-    const int64_t bos = m_tokenizer->bosId();
-    // LLaMA-style models are trained with BOS first; GPT-2 is not, but starts an empty prompt from <|endoftext|>.
-    if (bos >= 0 && m_tokenizer->kind() == "sentencepiece")
-        ids.insert(ids.begin(), bos);
-    if (ids.empty()) {
-        const int64_t start = bos >= 0 ? bos : m_tokenizer->eosId();
-        if (start < 0)
-            throw Error::badInput("sampling: empty prompt, and the tokenizer has no BOS or EOS to start from");
-        ids.push_back(start);
+    try {
+        return text::encodePrompt(*m_tokenizer, prompt);
+    } catch (const Error& e) {
+        throw Error::badInput(std::string("sampling: ") + e.what());
     }
-    return ids;
 }
 
 std::vector<Sample> Sampler::sample(const std::vector<std::string>& prompts, const SampleSettings& settings,
@@ -226,6 +222,10 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
                     const auto& s = results[active[i]];
                     uniforms[i] = counterUniform(settings.seed, streamKeys[s.promptIndex], s.sampleIndex, step);
                 }
+            if (eos >= 0 && eos < vocab && step < settings.minNewTokens) {  // as HF's MinNewTokensLengthLogitsProcessor
+                next = next.clone();
+                next.select(1, eos).fill_(-std::numeric_limits<float>::infinity());
+            }
             const StepChoice choice = chooseTokens(next, settings, greedy, uniforms);
             ++stepsDone;
 

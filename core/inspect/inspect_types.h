@@ -55,7 +55,7 @@ struct InspectReport {
     InspectSummary summary;
 };
 
-// Auto: BOS first for sentencepiece (LLaMA-style) tokenizers, not for GPT-2's byte-level BPE.
+// Auto: the family's convention (text/sequence_convention.h): BOS first for LLaMA and OPT, not for GPT-2.
 enum class BosPolicy { Auto, Always, Never };
 
 struct InspectSettings {

@@ -2,6 +2,7 @@
 
 #include "model/language_model.h"
 #include "objective/objective.h"
+#include "text/sequence_convention.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 
@@ -56,8 +57,9 @@ std::vector<int64_t> Inspector::encode(const std::string& text, BosPolicy bos, b
         throw Error::badInput("inspect: a text needs a tokenizer");
     auto ids = m_tokenizer->encode(text);
     const int64_t bosId = m_tokenizer->bosId();
-    const bool add = bosId >= 0 &&
-                     (bos == BosPolicy::Always || (bos == BosPolicy::Auto && m_tokenizer->kind() == "sentencepiece"));
+    // Auto: the family's own convention (text/sequence_convention.h), as the model saw text in training.
+    const bool add = bosId >= 0 && (bos == BosPolicy::Always ||
+                                    (bos == BosPolicy::Auto && text::sequenceConvention(*m_tokenizer).documentStart >= 0));
     if (add)
         ids.insert(ids.begin(), bosId);
     if (bosAdded)

@@ -1,6 +1,5 @@
 #include "io/dataset.h"
 
-#include "text/tokenizer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -147,40 +146,6 @@ std::vector<std::string> readDocuments(const std::string& path)
     if (documents.empty())
         throw Error::badInput(path + ": no documents (the file is empty or holds only blank text)");
     return documents;
-}
-
-// documents → [numBlocks, blockSize] int64
-torch::Tensor tokenizeIntoBlocks(const std::vector<std::string>& documents, const text::Tokenizer& tokenizer,
-                                 int64_t blockSize, const ProgressCallback& progress)
-{
-    if (blockSize <= 0)
-        throw Error::badInput("block size must be positive, got " + std::to_string(blockSize));
-    const int64_t total = static_cast<int64_t>(documents.size());
-    const int64_t eos = tokenizer.eosId();
-    const int64_t vocabSize = tokenizer.vocabSize();
-    std::vector<int64_t> ids;
-    for (int64_t i = 0; i < total; ++i) {
-        if (progress && !progress(Progress{"tokenizing", i, total}))
-            throw Error::cancelled();
-        std::vector<int64_t> encoded = tokenizer.encode(documents[static_cast<std::size_t>(i)]);
-        for (int64_t id : encoded)
-            if (id < 0 || id >= vocabSize)
-                throw Error::runtime("tokenizer produced id " + std::to_string(id) + " outside its vocabulary of " +
-                                     std::to_string(vocabSize) + " (document " + std::to_string(i + 1) + ")");
-        ids.insert(ids.end(), encoded.begin(), encoded.end());
-        if (eos >= 0)
-            ids.push_back(eos);
-    }
-    if (progress && !progress(Progress{"tokenizing", total, total}))
-        throw Error::cancelled();
-
-    const int64_t numBlocks = static_cast<int64_t>(ids.size()) / blockSize;
-    if (numBlocks == 0)
-        throw Error::badInput("the data holds " + std::to_string(ids.size()) + " tokens in " +
-                              std::to_string(total) + " documents, fewer than one block of " +
-                              std::to_string(blockSize));
-    torch::Tensor all = torch::from_blob(ids.data(), {numBlocks, blockSize}, torch::kInt64);
-    return all.clone();
 }
 
 // blocks [N, T] → train [N - Nval, T], validation [Nval, T]; both keep the original block order.

@@ -1,12 +1,8 @@
 #pragma once
-#include "util/progress.h"
-
 #include <torch/torch.h>
 
 #include <string>
 #include <vector>
-
-namespace emo::text { class Tokenizer; }
 
 namespace emo::io {
 
@@ -15,12 +11,6 @@ namespace emo::io {
 // (documents separated by blank lines). Empty documents are dropped; a file with none throws
 // emo::Error(BadInput) naming the file; a bad JSONL line names the file and line number.
 std::vector<std::string> readDocuments(const std::string& path);
-
-// The paper's recipe: tokenize every document, append EOS (when the tokenizer has one) after each,
-// concatenate, and cut into blocks of `blockSize` tokens (the remainder is dropped).
-// → [numBlocks, blockSize] int64. Throws emo::Error(BadInput) when there is not one whole block.
-torch::Tensor tokenizeIntoBlocks(const std::vector<std::string>& documents, const text::Tokenizer& tokenizer,
-                                 int64_t blockSize, const ProgressCallback& progress = {});
 
 struct BlockSplit {
     torch::Tensor train;       // [Ntrain, T]

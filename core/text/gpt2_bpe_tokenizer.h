@@ -47,6 +47,7 @@ public:
     int64_t eosId() const override { return m_eosId; }
     int64_t padId() const override { return m_padId; }
     std::string kind() const override { return "gpt2-bpe"; }
+    bool addsBos() const override { return m_addBos && m_bosId >= 0; }
 
     // Defaults: BOS = EOS = "<|endoftext|>" when the vocabulary has it, no PAD. -1 means none.
     void setSpecialIds(int64_t bos, int64_t eos, int64_t pad);
@@ -54,6 +55,8 @@ public:
     void setAddPrefixSpace(bool add) { m_addPrefixSpace = add; }
     // tokenizer.json's BPE ignore_merges: a pre-token that is a whole vocabulary entry is taken as is.
     void setIgnoreMerges(bool ignore) { m_ignoreMerges = ignore; }
+    // tokenizer_config.json's add_bos_token (GPT-2: false; OPT's GPT2Tokenizer: true).
+    void setAddsBos(bool add) { m_addBos = add; }
     int64_t mergeCount() const { return static_cast<int64_t>(m_mergeRanks.size()); }
 
 private:
@@ -76,6 +79,7 @@ private:
     std::array<int64_t, 256> m_idOfByte{};
     std::unordered_map<uint64_t, MergeResult> m_mergeRanks;
     int64_t m_bosId = -1;
+    bool m_addBos = false;
     int64_t m_eosId = -1;
     int64_t m_padId = -1;
     bool m_addPrefixSpace = false;

@@ -31,6 +31,7 @@ public:
     int64_t eosId() const override { return m_eosId; }
     int64_t padId() const override { return m_padId; }
     std::string kind() const override { return "sentencepiece"; }
+    bool addsBos() const override { return m_bosId >= 0; }  // LlamaTokenizer's add_bos_token default
     // The piece with "▁" shown as a space (decode() of one id would drop a leading one), a byte
     // fallback piece "<0xNN>" as its byte (escaped when it is part of a character), controls as "<s>".
     std::string displayText(int64_t id) const override;

@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 
 struct SpecialTokenNames {
     std::string bos, eos, pad;
+    bool addBos = false;  // tokenizer_config.json's add_bos_token
 };
 
 // bos/eos/pad token strings from tokenizer_config.json, overridden by special_tokens_map.json (both as
@@ -54,6 +55,8 @@ SpecialTokenNames readSpecialTokenNames(const fs::path& folder)
         read("bos_token", names.bos);
         read("eos_token", names.eos);
         read("pad_token", names.pad);
+        if (json.contains("add_bos_token") && json["add_bos_token"].is_boolean())
+            names.addBos = json["add_bos_token"].get<bool>();
     }
     return names;
 }
@@ -72,6 +75,7 @@ void applySpecialTokenNames(Gpt2BpeTokenizer& tokenizer, const fs::path& folder)
     };
     tokenizer.setSpecialIds(idOf(names.bos, tokenizer.bosId()), idOf(names.eos, tokenizer.eosId()),
                             idOf(names.pad, tokenizer.padId()));
+    tokenizer.setAddsBos(names.addBos);
 }
 
 } // namespace

@@ -20,6 +20,9 @@ public:
     virtual int64_t eosId() const = 0;
     virtual int64_t padId() const = 0;
     virtual std::string kind() const = 0;  // "gpt2-bpe" | "sentencepiece"
+    // Hugging Face's add_bos_token: whether the family puts BOS before every document (LLaMA's
+    // sentencepiece and OPT do; GPT-2 does not). text/sequence_convention.h applies it.
+    virtual bool addsBos() const { return false; }
 
     // The text a single token shows in a UI (decode of that one id; bytes of a partial UTF-8 character
     // are shown as \xNN escapes).

@@ -8,6 +8,7 @@
 #include "eval/few_shot.h"
 #include "eval/perplexity.h"
 #include "io/dataset.h"
+#include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"
 
@@ -87,7 +88,7 @@ private Q_SLOTS:
         // ppl: blocks of min(256, 128 positions) tokens, as the training recipe cuts them.
         auto model = emo::model::LanguageModel::load(m_model);
         auto tokenizer = emo::text::loadTokenizer(m_model);
-        const auto blocks = emo::io::tokenizeIntoBlocks(emo::io::readDocuments(m_data), *tokenizer, 128);
+        const auto blocks = emo::text::tokenizeIntoBlocks(emo::io::readDocuments(m_data), *tokenizer, 128);
         const double ppl = emo::eval::computePerplexity(*model, blocks).perplexity;
         QVERIFY(std::abs((*findMetric(doc, "ppl"))["mean"].get<double>() - ppl) < 1e-9 * ppl);
 

@@ -1,4 +1,5 @@
 #include "io/dataset.h"
+#include "text/document_blocks.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 
@@ -9,7 +10,7 @@ namespace {
 // One id per byte; EOS (when enabled) is 256. Exact block contents follow from the text by hand.
 class ByteTokenizer : public emo::text::Tokenizer {
 public:
-    explicit ByteTokenizer(bool withEos) : m_withEos(withEos) {}
+    explicit ByteTokenizer(bool withEos, bool withBos = false) : m_withEos(withEos), m_withBos(withBos) {}
     std::vector<int64_t> encode(const std::string& text) const override
     {
         std::vector<int64_t> ids;
@@ -31,13 +32,15 @@ public:
         return piece.size() == 1 ? static_cast<unsigned char>(piece[0]) : -1;
     }
     int64_t vocabSize() const override { return 257; }
-    int64_t bosId() const override { return -1; }
+    int64_t bosId() const override { return m_withBos ? 255 : -1; }
+    bool addsBos() const override { return m_withBos; }
     int64_t eosId() const override { return m_withEos ? 256 : -1; }
     int64_t padId() const override { return -1; }
     std::string kind() const override { return "bytes"; }
 
 private:
     bool m_withEos;
+    bool m_withBos;
 };
 
 torch::Tensor rows(const std::vector<std::vector<int64_t>>& values)
@@ -157,27 +160,35 @@ private Q_SLOTS:
         ByteTokenizer tokenizer(true);
         // a b EOS c d e EOS f EOS: 9 tokens.
         const std::vector<std::string> documents{"ab", "cde", "f"};
-        QVERIFY(torch::equal(emo::io::tokenizeIntoBlocks(documents, tokenizer, 3),
+        QVERIFY(torch::equal(emo::text::tokenizeIntoBlocks(documents, tokenizer, 3),
                              rows({{97, 98, 256}, {99, 100, 101}, {256, 102, 256}})));
         // Block of 4: the last token is dropped.
-        QVERIFY(torch::equal(emo::io::tokenizeIntoBlocks(documents, tokenizer, 4),
+        QVERIFY(torch::equal(emo::text::tokenizeIntoBlocks(documents, tokenizer, 4),
                              rows({{97, 98, 256, 99}, {100, 101, 256, 102}})));
-        torch::Tensor nine = emo::io::tokenizeIntoBlocks(documents, tokenizer, 9);
+        torch::Tensor nine = emo::text::tokenizeIntoBlocks(documents, tokenizer, 9);
         QCOMPARE(nine.sizes().vec(), (std::vector<int64_t>{1, 9}));
         QCOMPARE(nine.scalar_type(), torch::kInt64);
+    }
+
+    void blocksWithBosAndEos()
+    {
+        // A BOS-first family (LLaMA): BOS a b EOS BOS c EOS = 7 tokens.
+        ByteTokenizer tokenizer(true, true);
+        QVERIFY(torch::equal(emo::text::tokenizeIntoBlocks({"ab", "c"}, tokenizer, 7),
+                             rows({{255, 97, 98, 256, 255, 99, 256}})));
     }
 
     void blocksWithoutEos()
     {
         ByteTokenizer tokenizer(false);
-        QVERIFY(torch::equal(emo::io::tokenizeIntoBlocks({"ab", "cde"}, tokenizer, 2), rows({{97, 98}, {99, 100}})));
+        QVERIFY(torch::equal(emo::text::tokenizeIntoBlocks({"ab", "cde"}, tokenizer, 2), rows({{97, 98}, {99, 100}})));
     }
 
     void fileToBlocks()
     {
         ByteTokenizer tokenizer(true);
         const auto documents = emo::io::readDocuments(writeFile("tiny.txt", "xy\n\nz\n"));
-        QVERIFY(torch::equal(emo::io::tokenizeIntoBlocks(documents, tokenizer, 5),
+        QVERIFY(torch::equal(emo::text::tokenizeIntoBlocks(documents, tokenizer, 5),
                              rows({{'x', 'y', 256, 'z', 256}})));
     }
 
@@ -185,10 +196,10 @@ private Q_SLOTS:
     {
         ByteTokenizer tokenizer(true);
         // "abc" + EOS = 4 tokens < 5.
-        expectError([&] { emo::io::tokenizeIntoBlocks({"abc"}, tokenizer, 5); }, emo::Error::Kind::BadInput,
+        expectError([&] { emo::text::tokenizeIntoBlocks({"abc"}, tokenizer, 5); }, emo::Error::Kind::BadInput,
                     {"4 tokens", "5"});
-        expectError([&] { emo::io::tokenizeIntoBlocks({}, tokenizer, 1); }, emo::Error::Kind::BadInput, {"0 tokens"});
-        expectError([&] { emo::io::tokenizeIntoBlocks({"abc"}, tokenizer, 0); }, emo::Error::Kind::BadInput,
+        expectError([&] { emo::text::tokenizeIntoBlocks({}, tokenizer, 1); }, emo::Error::Kind::BadInput, {"0 tokens"});
+        expectError([&] { emo::text::tokenizeIntoBlocks({"abc"}, tokenizer, 0); }, emo::Error::Kind::BadInput,
                     {"block size"});
     }
 
@@ -197,7 +208,7 @@ private Q_SLOTS:
         ByteTokenizer tokenizer(true);
         const std::vector<std::string> documents{"a", "b", "c", "d"};
         std::vector<emo::Progress> seen;
-        emo::io::tokenizeIntoBlocks(documents, tokenizer, 2, [&](const emo::Progress& p) {
+        emo::text::tokenizeIntoBlocks(documents, tokenizer, 2, [&](const emo::Progress& p) {
             seen.push_back(p);
             return true;
         });
@@ -210,7 +221,7 @@ private Q_SLOTS:
 
         int calls = 0;
         expectError([&] {
-            emo::io::tokenizeIntoBlocks(documents, tokenizer, 2, [&](const emo::Progress&) { return ++calls < 2; });
+            emo::text::tokenizeIntoBlocks(documents, tokenizer, 2, [&](const emo::Progress&) { return ++calls < 2; });
         }, emo::Error::Kind::Cancelled, {});
         QCOMPARE(calls, 2);  // stopped at the first false
     }
