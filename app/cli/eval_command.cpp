@@ -1,5 +1,6 @@
 // emo eval --model DIR --data FILE [--metrics ppl,mauve,rouge,oracle-ppl,fwd-ce,rev-ce,fewshot] [--oracle DIR]
 //          [--prefix-words N --continuation-words N --samples N --seeds N --max-prefixes N]
+//          [--protocol pooled|official --continuation-tokens N]
 //          [--template T --shots K] [--json]: metrics of a model on a data set.
 // ppl follows the training recipe: every document is tokenized, EOS appended after each, the stream
 // concatenated and cut into blocks of --block tokens (the remainder dropped); each block's first token is
@@ -9,6 +10,7 @@
 // Output: a table (metric, mean, std, count), or with --json one document
 //   {"model","data","metrics":[{"name","mean","std","count"}],"mauve":{"score","curve_x","curve_y"},
 //    "fewshot":{"accuracy","correct","total","labels","predictions","gold"}}
+// plus "protocol" ("pooled" | "official": how continuations were sampled and scored, eval/continuation_eval.h),
 // where "mauve" and "fewshot" appear only when those metrics were asked for. Metrics keep the order given;
 // "rouge" reports "rouge-1" and "rouge-l", "fewshot" reports "fewshot-acc". Unknown metric or oracle-ppl /
 // rev-ce without --oracle: exit 2 before any model is loaded.
@@ -70,6 +72,12 @@ public:
         command.add_option("--seeds", m_continuation.seeds, "Full sampling runs (mean and std over them)")->capture_default_str();
         command.add_option("--seed", m_seed, "First sampling seed; also picks few-shot demonstrations")->capture_default_str();
         command.add_option("--max-prefixes", m_continuation.maxPrefixes, "Documents used at most (0 = all); also caps fewshot examples")->capture_default_str();
+        command.add_option("--protocol", m_protocol,
+                           "pooled (stop at EOS, cut to --continuation-words, MAUVE over all samples) | official (the "
+                           "EMO repository's: fixed-length samples, MAUVE per sample index averaged, oracle-ppl of prefix + continuation)")
+            ->check(CLI::IsMember({"pooled", "official"}))->capture_default_str();
+        command.add_option("--continuation-tokens", m_continuation.continuationTokens,
+                           "official: new tokens of every sample (0 = --continuation-words)")->check(CLI::NonNegativeNumber)->capture_default_str();
         command.add_option("--max-new", m_continuation.maxNewTokens, "Tokens sampled at most (0 = the longest reference's)")->capture_default_str();
         command.add_option("--template", m_template, "fewshot: template with {text} and {label}; \\n is a newline "
                                                      "(default: {text}\\nTopic: {label})");
@@ -92,6 +100,8 @@ public:
                 throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " + available + ")");
         if ((has(metrics, "oracle-ppl") || has(metrics, "rev-ce")) && m_oracle.empty())
             throw Error::badInput("--oracle is required by oracle-ppl and rev-ce");
+        if (!eval::parseContinuationProtocol(m_protocol, &m_continuation.protocol))
+            throw Error::badInput("--protocol " + m_protocol + ": expected pooled or official");
 
         const auto device = util::parseDevice(m_device);
         auto [model, tokenizer] = model::loadModelFolder(m_model, device);
@@ -129,7 +139,8 @@ public:
         bar.finish();
 
         if (m_json) {
-            nlohmann::json out = {{"model", report.model}, {"data", report.data}, {"metrics", nlohmann::json::array()}};
+            nlohmann::json out = {{"model", report.model}, {"data", report.data},
+                                  {"protocol", eval::toString(m_continuation.protocol)}, {"metrics", nlohmann::json::array()}};
             for (const auto& m : report.metrics)
                 out["metrics"].push_back({{"name", m.name}, {"mean", m.mean}, {"std", m.std}, {"count", m.count}});
             if (report.hasMauve)
@@ -139,7 +150,8 @@ public:
                                   {"labels", fewShot.labels}, {"predictions", fewShot.predictions}, {"gold", fewShot.gold}};
             std::cout << out.dump() << "\n";
         } else {
-            std::cout << "model  " << report.model << "\n" << "data   " << report.data << "\n\n";
+            std::cout << "model  " << report.model << "\n" << "data   " << report.data << "\n"
+                      << "protocol " << eval::toString(m_continuation.protocol) << "\n\n";
             std::cout << std::left << std::setw(14) << "metric" << std::setw(14) << "mean" << std::setw(14) << "std"
                       << "count\n";
             for (const auto& m : report.metrics)
@@ -152,7 +164,7 @@ public:
     }
 
 private:
-    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_template, m_device = "cpu";
+    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_template, m_device = "cpu", m_protocol = "pooled";
     int64_t m_block = 0, m_batch = 8;
     uint64_t m_seed = 0;
     eval::ContinuationEvalSettings m_continuation;

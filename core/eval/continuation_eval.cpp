@@ -16,6 +16,22 @@
 
 namespace emo::eval {
 
+const char* toString(ContinuationProtocol protocol)
+{
+    return protocol == ContinuationProtocol::Official ? "official" : "pooled";
+}
+
+bool parseContinuationProtocol(const std::string& text, ContinuationProtocol* out)
+{
+    for (ContinuationProtocol p : {ContinuationProtocol::Pooled, ContinuationProtocol::Official})
+        if (text == toString(p)) {
+            if (out)
+                *out = p;
+            return true;
+        }
+    return false;
+}
+
 MetricValue summarizeMetric(const std::string& name, const std::vector<double>& values)
 {
     MetricValue value;
@@ -77,6 +93,7 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
     };
 
     std::map<std::string, std::vector<double>> values;
+    std::map<std::string, std::vector<double>> units;  // paired units per metric (MetricValue::units)
     if (wanted.count("fwd-ce"))
         values["fwd-ce"].push_back(
             forwardCrossEntropy(model, tokenizer, examples, settings.batchSize, forward("fwd-ce")).meanNll);
@@ -98,11 +115,19 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
         if (positions > 0 && static_cast<int64_t>(longestPrompt) >= positions)
             throw Error::badInput("--prefix-words: a prefix has " + std::to_string(longestPrompt) +
                                   " tokens, no room left in the model's " + std::to_string(positions) + " positions");
+        const bool official = settings.protocol == ContinuationProtocol::Official;
         generate::SampleSettings sampling;  // unbiased ancestral sampling: temperature 1, no top-k / top-p
         sampling.samplesPerPrompt = settings.samplesPerPrefix;
-        sampling.maxNewTokens = settings.maxNewTokens > 0 ? settings.maxNewTokens : longestReference;
+        if (official) {
+            const int64_t tokens = settings.continuationTokens > 0 ? settings.continuationTokens : settings.continuationWords;
+            sampling.maxNewTokens = tokens;
+            sampling.minNewTokens = tokens;
+        } else {
+            sampling.maxNewTokens = settings.maxNewTokens > 0 ? settings.maxNewTokens : longestReference;
+        }
         if (positions > 0)
             sampling.maxNewTokens = std::min<int64_t>(sampling.maxNewTokens, positions - static_cast<int64_t>(longestPrompt));
+        const bool stem = official ? false : settings.useStemmer;
 
         // The references' side does not depend on the seed: features once.
         std::vector<std::string> referenceTexts;
@@ -115,37 +140,87 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
             referenceFeatures = lastTokenFeatures(featureModel, featureTokenizer, referenceTexts, settings.batchSize,
                                                   forward("features"));
 
+        const size_t prefixCount = examples.size();
+        const auto perSample = static_cast<size_t>(settings.samplesPerPrefix);
         for (int64_t s = 0; s < settings.seeds; ++s) {
             step("seed", s, settings.seeds);
             sampling.seed = settings.firstSeed + static_cast<uint64_t>(s);
-            const auto samples = sampler.sample(prompts, sampling, forward("sampling"));
+            const auto samples = sampler.sample(prompts, sampling, forward("sampling"));  // prefix-major
             std::vector<std::string> sampleTexts, targets;
             for (const auto& sample : samples) {
                 const auto& example = examples[static_cast<size_t>(sample.promptIndex)];
-                sampleTexts.push_back(example.prefix + truncateWords(sample.text, settings.continuationWords));
+                sampleTexts.push_back(example.prefix +
+                                      (official ? sample.text : truncateWords(sample.text, settings.continuationWords)));
                 targets.push_back(example.fullReference());
             }
+            // mean over each prefix's samples: values [prefixCount × perSample] → [prefixCount]
+            auto perPrefix = [&](const std::vector<double>& values, const std::string& name) {
+                for (size_t p = 0; p < prefixCount; ++p) {
+                    double sum = 0.0;
+                    for (size_t k = 0; k < perSample; ++k)
+                        sum += values[p * perSample + k];
+                    units[name].push_back(sum / static_cast<double>(perSample));
+                }
+            };
             if (wanted.count("rouge")) {
-                const auto rouge = meanRouge(targets, sampleTexts, settings.useStemmer);
+                const auto rouge = meanRouge(targets, sampleTexts, stem);
                 values["rouge-1"].push_back(rouge.rouge1.fmeasure);
                 values["rouge-l"].push_back(rouge.rougeL.fmeasure);
+                std::vector<double> r1, rl;
+                for (size_t i = 0; i < samples.size(); ++i) {
+                    const auto pair = scoreRouge(targets[i], sampleTexts[i], stem);
+                    r1.push_back(pair.rouge1.fmeasure);
+                    rl.push_back(pair.rougeL.fmeasure);
+                }
+                perPrefix(r1, "rouge-1");
+                perPrefix(rl, "rouge-l");
             }
             if (wanted.count("oracle-ppl") || wanted.count("rev-ce")) {
-                const auto ce = reverseCrossEntropy(*models.oracle, *models.oracleTokenizer, tokenizer, samples,
-                                                    settings.batchSize, forward("oracle"));
-                if (wanted.count("oracle-ppl"))
-                    values["oracle-ppl"].push_back(ce.perplexity);
+                const auto scores = reverseCrossEntropyScores(*models.oracle, *models.oracleTokenizer, tokenizer, samples,
+                                                              settings.batchSize, forward("oracle"));
+                const auto ce = scores.total();
                 if (wanted.count("rev-ce"))
                     values["rev-ce"].push_back(ce.meanNll);
+                if (wanted.count("oracle-ppl")) {
+                    SequenceScores whole = scores;
+                    PerplexityResult ppl = ce;
+                    if (official)
+                        ppl = officialOraclePerplexity(*models.oracle, *models.oracleTokenizer, sampleTexts, &whole, 64,
+                                                       settings.batchSize, forward("oracle"));
+                    values["oracle-ppl"].push_back(ppl.perplexity);
+                    std::vector<double> nll(samples.size());
+                    for (size_t i = 0; i < samples.size(); ++i)
+                        nll[i] = whole.tokens[i] > 0 ? whole.nll[i] / static_cast<double>(whole.tokens[i]) : 0.0;
+                    perPrefix(nll, "oracle-ppl");
+                }
             }
             if (wanted.count("mauve")) {
                 const auto sampleFeatures = lastTokenFeatures(featureModel, featureTokenizer, sampleTexts,
                                                               settings.batchSize, forward("features"));
-                const auto mauve = computeMauve(referenceFeatures, sampleFeatures, settings.mauve, forward("mauve"));
-                values["mauve"].push_back(mauve.score);
-                if (s == 0) {
-                    report.hasMauve = true;
-                    report.mauve = mauve;
+                if (official) {  // one MAUVE per sample index k: the k-th sample of every prefix
+                    double sum = 0.0;
+                    for (size_t k = 0; k < perSample; ++k) {
+                        std::vector<int64_t> rows;
+                        for (size_t p = 0; p < prefixCount; ++p)
+                            rows.push_back(static_cast<int64_t>(p * perSample + k));
+                        const auto q = sampleFeatures.index_select(0, torch::tensor(rows, torch::kLong));
+                        const auto mauve = computeMauve(referenceFeatures, q, settings.mauve, forward("mauve"));
+                        sum += mauve.score;
+                        units["mauve"].push_back(mauve.score);
+                        if (s == 0 && k == 0) {
+                            report.hasMauve = true;
+                            report.mauve = mauve;
+                        }
+                    }
+                    values["mauve"].push_back(sum / static_cast<double>(perSample));
+                } else {
+                    const auto mauve = computeMauve(referenceFeatures, sampleFeatures, settings.mauve, forward("mauve"));
+                    values["mauve"].push_back(mauve.score);
+                    units["mauve"].push_back(mauve.score);
+                    if (s == 0) {
+                        report.hasMauve = true;
+                        report.mauve = mauve;
+                    }
                 }
             }
         }
@@ -159,8 +234,15 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
         for (const auto& name : names) {
             const bool listed = std::any_of(report.metrics.begin(), report.metrics.end(),
                                             [&](const MetricValue& v) { return v.name == name; });
-            if (!listed && values.count(name))
-                report.metrics.push_back(summarizeMetric(name, values[name]));
+            if (!listed && values.count(name)) {
+                MetricValue value = summarizeMetric(name, values[name]);
+                if (units.count(name)) {
+                    value.units = units[name];
+                    value.unit = name == "mauve" ? (settings.protocol == ContinuationProtocol::Official ? "sample-index" : "seed")
+                                                 : "prefix";
+                }
+                report.metrics.push_back(std::move(value));
+            }
         }
     }
     return report;

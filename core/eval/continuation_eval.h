@@ -15,6 +15,8 @@ namespace emo::eval {
 // The paper's continuation protocol. Defaults are WikiText's (20/80 words, 5 samples per prefix); one seed
 // by default for speed.
 struct ContinuationEvalSettings {
+    ContinuationProtocol protocol = ContinuationProtocol::Pooled;
+    int64_t continuationTokens = 0;     // Official: new tokens of every sample (0: continuationWords)
     std::vector<std::string> metrics;   // any of "mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce"
     int64_t prefixWords = 20;
     int64_t continuationWords = 80;
@@ -46,7 +48,8 @@ struct ContinuationModels {
 //   "oracle-ppl" exp(reverse CE) of the samples under the oracle (sampled tokens as generated)
 //   "rev-ce"     reverseCrossEntropy of the samples under the oracle (nats per token)
 //   "fwd-ce"     forwardCrossEntropy of the references under the model (no sampling: one run, count 1)
-// Each metric is reported as mean and sample standard deviation (n − 1) over the seeds. The report's
+// Each metric is reported as mean and sample standard deviation (n − 1) over the seeds, with its paired
+// units (MetricValue::units). The report's
 // model and data fields are left empty. Unknown metric, missing oracle, no usable document, prompts longer
 // than the model's positions: emo::Error(BadInput). `progress` false cancels (Error::cancelled).
 EvalReport evaluateContinuations(const ContinuationModels& models, const std::vector<std::string>& documents,

@@ -2,8 +2,12 @@
 
 #include "eval/sequence_scoring.h"
 #include "generate/generate_types.h"
+#include "text/sequence_convention.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace emo::eval {
 
@@ -18,10 +22,10 @@ PerplexityResult forwardCrossEntropy(model::LanguageModel& model, const text::To
     return scoreSequences(model, sequences, batchSize, progress).total();
 }
 
-PerplexityResult reverseCrossEntropy(model::LanguageModel& reference, const text::Tokenizer& referenceTokenizer,
-                                     const text::Tokenizer& samplingTokenizer,
-                                     const std::vector<generate::Sample>& samples, int64_t batchSize,
-                                     const ProgressCallback& progress)
+SequenceScores reverseCrossEntropyScores(model::LanguageModel& reference, const text::Tokenizer& referenceTokenizer,
+                                         const text::Tokenizer& samplingTokenizer,
+                                         const std::vector<generate::Sample>& samples, int64_t batchSize,
+                                         const ProgressCallback& progress)
 {
     const bool sameIds = sameVocabulary(referenceTokenizer, samplingTokenizer);
     std::vector<ScoredSequence> sequences;
@@ -29,7 +33,16 @@ PerplexityResult reverseCrossEntropy(model::LanguageModel& reference, const text
     for (const auto& sample : samples)
         sequences.push_back(sameIds ? sampleSequence(samplingTokenizer, sample)
                                     : textSequence(referenceTokenizer, sample.prompt, sample.text));
-    return scoreSequences(reference, sequences, batchSize, progress).total();
+    return scoreSequences(reference, sequences, batchSize, progress);
+}
+
+PerplexityResult reverseCrossEntropy(model::LanguageModel& reference, const text::Tokenizer& referenceTokenizer,
+                                     const text::Tokenizer& samplingTokenizer,
+                                     const std::vector<generate::Sample>& samples, int64_t batchSize,
+                                     const ProgressCallback& progress)
+{
+    return reverseCrossEntropyScores(reference, referenceTokenizer, samplingTokenizer, samples, batchSize, progress)
+        .total();
 }
 
 PerplexityResult oraclePerplexity(model::LanguageModel& oracle, const text::Tokenizer& oracleTokenizer,
@@ -44,6 +57,57 @@ PerplexityResult oraclePerplexity(model::LanguageModel& oracle, const text::Toke
     for (size_t i = 0; i < prefixes.size(); ++i)
         sequences.push_back(textSequence(oracleTokenizer, prefixes[i], continuations[i]));
     return scoreSequences(oracle, sequences, batchSize, progress).total();
+}
+
+} // namespace emo::eval
+
+namespace emo::eval {
+
+// texts [N] → exp(mean over batches of officialBatch texts of Σnll/Σtokens)
+PerplexityResult officialOraclePerplexity(model::LanguageModel& oracle, const text::Tokenizer& oracleTokenizer,
+                                          const std::vector<std::string>& texts, SequenceScores* perText,
+                                          int64_t officialBatch, int64_t batchSize, const ProgressCallback& progress)
+{
+    if (officialBatch < 1)
+        throw Error::badInput("oracle perplexity: batch of " + std::to_string(officialBatch) + " texts");
+    const text::SequenceConvention convention = text::sequenceConvention(oracleTokenizer);
+    std::vector<ScoredSequence> sequences;
+    sequences.reserve(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+        const std::string& t = texts[i];
+        ScoredSequence s;
+        if (convention.documentStart >= 0)
+            s.ids.push_back(convention.documentStart);
+        const auto encoded = oracleTokenizer.encode(t);
+        s.ids.insert(s.ids.end(), encoded.begin(), encoded.end());
+        s.from = 1;
+        if (s.ids.size() < 2)
+            throw Error::badInput("oracle perplexity: text " + std::to_string(i + 1) + " has no token to score");
+        sequences.push_back(std::move(s));
+    }
+    if (sequences.empty())
+        throw Error::badInput("oracle perplexity: no texts");
+    const SequenceScores scores = scoreSequences(oracle, sequences, batchSize, progress);
+    double batchMeans = 0.0;
+    int64_t batches = 0, tokens = 0;
+    for (size_t begin = 0; begin < scores.nll.size(); begin += static_cast<size_t>(officialBatch)) {
+        double nll = 0.0;
+        int64_t count = 0;
+        for (size_t i = begin; i < std::min(scores.nll.size(), begin + static_cast<size_t>(officialBatch)); ++i) {
+            nll += scores.nll[i];
+            count += scores.tokens[i];
+        }
+        batchMeans += nll / static_cast<double>(count);
+        tokens += count;
+        ++batches;
+    }
+    PerplexityResult result;
+    result.meanNll = batchMeans / static_cast<double>(batches);
+    result.perplexity = std::exp(result.meanNll);
+    result.predictedTokens = tokens;
+    if (perText)
+        *perText = scores;
+    return result;
 }
 
 } // namespace emo::eval

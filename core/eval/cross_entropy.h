@@ -1,6 +1,7 @@
 #pragma once
 #include "eval/continuation_split.h"
 #include "eval/eval_types.h"
+#include "eval/sequence_scoring.h"
 #include "util/progress.h"
 
 #include <string>
@@ -29,6 +30,20 @@ PerplexityResult reverseCrossEntropy(model::LanguageModel& reference, const text
                                      const text::Tokenizer& samplingTokenizer,
                                      const std::vector<generate::Sample>& samples, int64_t batchSize = 8,
                                      const ProgressCallback& progress = {});
+// The same, per sample (for paired tests): samples [N] → N sums and counts.
+SequenceScores reverseCrossEntropyScores(model::LanguageModel& reference, const text::Tokenizer& referenceTokenizer,
+                                         const text::Tokenizer& samplingTokenizer,
+                                         const std::vector<generate::Sample>& samples, int64_t batchSize = 8,
+                                         const ProgressCallback& progress = {});
+
+// Oracle perplexity as the EMO repository's test_utils.compute_ppl defines it: each whole text (prefix
+// included) encoded as the oracle's tokenizer encodes a text (BOS first where the family has one), every
+// token after the first id scored; texts in batches of `officialBatch` (64 there), each batch's token mean
+// taken, and exp of the mean of those batch means. texts [N] → perplexity, with the per-text scores in `perText`.
+PerplexityResult officialOraclePerplexity(model::LanguageModel& oracle, const text::Tokenizer& oracleTokenizer,
+                                          const std::vector<std::string>& texts, SequenceScores* perText = nullptr,
+                                          int64_t officialBatch = 64, int64_t batchSize = 8,
+                                          const ProgressCallback& progress = {});
 
 // Oracle perplexity of generated texts: exp(mean −log p_oracle) over the tokens of each continuation given
 // its prefix (textSequence). Empty prefixes score the whole text from the start token.

@@ -64,6 +64,12 @@ struct MetricValue {
     double mean = 0.0;
     double std = 0.0;           // 0 when count is 1
     int64_t count = 1;          // runs (seeds) the mean is over
+    // The paired units behind the mean, for a significance test against another model evaluated on the same
+    // data with the same settings (same order there): per block for ppl, per (seed, prefix) for ROUGE and
+    // oracle-ppl (both perplexities as mean −log p in nats), per (seed, sample index) or per seed for MAUVE.
+    // Empty when not kept.
+    std::vector<double> units;
+    std::string unit;           // "block" | "prefix" | "sample-index" | "seed" | ""
 };
 
 // What `emo eval` prints and the Evaluate view shows: the metrics of one model on one data set, and the
@@ -75,5 +81,20 @@ struct EvalReport {
     bool hasMauve = false;
     MauveResult mauve;          // of the first seed
 };
+
+} // namespace emo::eval
+
+namespace emo::eval {
+
+// How samples are drawn and scored; reports and results files name the one used.
+//   Pooled    samples stop at EOS and are cut to continuationWords words; MAUVE once per seed over all
+//             samples pooled; oracle-ppl = exp(mean −log p_oracle) over the sampled tokens given their prompt.
+//   Official  the EMO repository's test_utils.py: every sample has exactly continuationTokens new tokens (EOS
+//             banned before, as min_new_tokens); MAUVE once per sample index (one sample of every prefix,
+//             as each of its 5 test_batch runs) and averaged; ROUGE without stemming (evaluate's default);
+//             oracle-ppl of the whole text, prefix included (officialOraclePerplexity).
+enum class ContinuationProtocol { Pooled, Official };
+const char* toString(ContinuationProtocol protocol);  // "pooled" | "official"
+bool parseContinuationProtocol(const std::string& text, ContinuationProtocol* out);
 
 } // namespace emo::eval

@@ -2,6 +2,7 @@
 
 #include "eval/perplexity.h"
 #include "io/dataset.h"
+#include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "util/error.h"
 
@@ -53,8 +54,14 @@ ModelEvaluation evaluateModel(const ContinuationModels& models, const std::strin
             if (block > model.config().maxPositions)
                 throw Error::badInput("block: " + std::to_string(block) + " exceeds the model's context of "
                                       + std::to_string(model.config().maxPositions) + " tokens");
-            const auto blocks = io::tokenizeIntoBlocks(io::readDocuments(dataPath), *models.tokenizer, block);
-            out.report.metrics.push_back(summarizeMetric("ppl", {computePerplexity(model, blocks, settings.batchSize, progress).perplexity}));
+            const auto blocks = text::tokenizeIntoBlocks(io::readDocuments(dataPath), *models.tokenizer, block);
+            SequenceScores perBlock;
+            MetricValue ppl = summarizeMetric(
+                "ppl", {computePerplexity(model, blocks, settings.batchSize, progress, &perBlock).perplexity});
+            for (size_t i = 0; i < perBlock.nll.size(); ++i)  // paired units: mean −log p per block
+                ppl.units.push_back(perBlock.nll[i] / static_cast<double>(std::max<int64_t>(1, perBlock.tokens[i])));
+            ppl.unit = "block";
+            out.report.metrics.push_back(std::move(ppl));
         } else if (metric == "fewshot") {
             settings.fewShot.seed = settings.seed;
             settings.fewShot.batchSize = settings.batchSize;

@@ -10,7 +10,7 @@
 namespace emo::eval {
 
 PerplexityResult computePerplexity(model::LanguageModel& model, const std::vector<std::vector<int64_t>>& sequences,
-                                   int64_t batchSize, const ProgressCallback& progress)
+                                   int64_t batchSize, const ProgressCallback& progress, SequenceScores* perSequence)
 {
     // Perplexity is sequence scoring with only the first token as context.
     std::vector<ScoredSequence> scored;
@@ -18,11 +18,15 @@ PerplexityResult computePerplexity(model::LanguageModel& model, const std::vecto
     for (const auto& ids : sequences)
         if (!ids.empty())
             scored.push_back({ids, 1});
-    return scoreSequences(model, scored, batchSize, progress).total();
+    SequenceScores scores = scoreSequences(model, scored, batchSize, progress);
+    const PerplexityResult total = scores.total();
+    if (perSequence)
+        *perSequence = std::move(scores);
+    return total;
 }
 
 PerplexityResult computePerplexity(model::LanguageModel& model, const torch::Tensor& blocks, int64_t batchSize,
-                                   const ProgressCallback& progress)
+                                   const ProgressCallback& progress, SequenceScores* perSequence)
 {
     if (blocks.dim() != 2 || blocks.scalar_type() != torch::kLong)
         throw Error::badInput("perplexity: blocks must be [N,T] int64");
@@ -32,7 +36,7 @@ PerplexityResult computePerplexity(model::LanguageModel& model, const torch::Ten
     const int64_t* data = cpu.data_ptr<int64_t>();
     for (int64_t i = 0; i < cpu.size(0); ++i)
         sequences.emplace_back(data + i * cpu.size(1), data + (i + 1) * cpu.size(1));
-    return computePerplexity(model, sequences, batchSize, progress);
+    return computePerplexity(model, sequences, batchSize, progress, perSequence);
 }
 
 } // namespace emo::eval

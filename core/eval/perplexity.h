@@ -1,5 +1,6 @@
 #pragma once
 #include "eval/eval_types.h"
+#include "eval/sequence_scoring.h"
 #include "model/language_model.h"
 #include "util/progress.h"
 
@@ -17,11 +18,13 @@ namespace emo::eval {
 // float64. Each sequence must fit the model's positions (else emo::Error). `progress` is called per
 // batch; false cancels (emo::Error Cancelled).
 // sequences: N lists of ids (length ≥ 2 to count) → result
+// `perSequence`, when given, receives each scored sequence's sum and count (for paired tests).
 PerplexityResult computePerplexity(model::LanguageModel& model, const std::vector<std::vector<int64_t>>& sequences,
-                                   int64_t batchSize = 8, const ProgressCallback& progress = {});
+                                   int64_t batchSize = 8, const ProgressCallback& progress = {},
+                                   SequenceScores* perSequence = nullptr);
 
 // blocks [N,T] int64 → the same over N sequences of length T
 PerplexityResult computePerplexity(model::LanguageModel& model, const torch::Tensor& blocks, int64_t batchSize = 8,
-                                   const ProgressCallback& progress = {});
+                                   const ProgressCallback& progress = {}, SequenceScores* perSequence = nullptr);
 
 } // namespace emo::eval

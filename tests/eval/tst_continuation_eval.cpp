@@ -7,6 +7,7 @@
 #include "eval/continuation_eval.h"
 #include "eval/cross_entropy.h"
 #include "eval/features.h"
+#include "eval/mauve.h"
 #include "eval/perplexity.h"
 #include "eval/rouge.h"
 #include "eval/sequence_scoring.h"
@@ -305,6 +306,116 @@ private Q_SLOTS:
         QCOMPARE(report.metrics[0].mean, report.mauve.score);
         QVERIFY(report.mauve.score > 0.0 && report.mauve.score <= 1.0);
         QCOMPARE(report.mauve.curveX.size(), size_t(27));
+    }
+
+    void minNewTokensBansEosUntilThen()
+    {
+        // Make EOS the most likely first token, so that sampling without the ban often stops at once.
+        generate::Sampler sampler(*m_model, m_tokenizer.get());
+        torch::NoGradGuard noGrad;
+        const auto first = m_model->forward(torch::tensor(sampler.promptIds("the cat"), torch::kLong).view({1, -1}));
+        const int64_t likely = first[0][-1].argmax().item<int64_t>();
+        generate::SampleSettings settings;
+        settings.maxNewTokens = 6;
+        settings.samplesPerPrompt = 8;
+        settings.eosId = likely;
+        settings.temperature = 0.25;  // the most likely token nearly always: without the ban, rows stop at once
+        settings.seed = 5;
+        bool stoppedEarly = false;
+        for (const auto& s : sampler.sample({"the cat"}, settings))
+            stoppedEarly = stoppedEarly || s.tokenIds.size() < 6;
+        QVERIFY(stoppedEarly);
+        settings.minNewTokens = 6;
+        for (const auto& s : sampler.sample({"the cat"}, settings)) {
+            QCOMPARE(s.tokenIds.size(), size_t(6));
+            for (int64_t id : s.tokenIds)
+                QVERIFY(id != likely);
+        }
+    }
+
+    void officialOraclePerplexityIsMeanOfBatchMeans()
+    {
+        // By hand from unpadded forward passes: the whole text (no BOS for GPT-2), every token after the
+        // first scored, token means per batch of 2 texts, then exp of the mean of the batch means.
+        const std::vector<std::string> texts = {"the cat sat on the mat", "a bird sang", "the river ran past the mill"};
+        eval::SequenceScores perText;
+        const auto result = eval::officialOraclePerplexity(*m_other, *m_tokenizer, texts, &perText, 2, 8);
+        std::vector<std::pair<double, int64_t>> direct;
+        for (const auto& t : texts)
+            direct.push_back(directNll(*m_other, m_tokenizer->encode(t), 1));
+        const double batch1 = (direct[0].first + direct[1].first) / static_cast<double>(direct[0].second + direct[1].second);
+        const double batch2 = direct[2].first / static_cast<double>(direct[2].second);
+        // fp32 logits in the scorer, float64 softmax here: agreement to ~1e-6 relative.
+        QVERIFY2(std::abs(result.meanNll - 0.5 * (batch1 + batch2)) < 1e-5 * result.meanNll,
+                 qPrintable(QString("%1 vs %2 (%3 %4 %5 / %6 %7 %8)").arg(result.meanNll).arg(0.5 * (batch1 + batch2))
+                                .arg(perText.nll[0]).arg(perText.nll[1]).arg(perText.nll[2])
+                                .arg(direct[0].first).arg(direct[1].first).arg(direct[2].first)));
+        QVERIFY(std::abs(result.perplexity - std::exp(0.5 * (batch1 + batch2))) < 1e-4 * result.perplexity);
+        QCOMPARE(perText.nll.size(), size_t(3));
+        for (size_t i = 0; i < 3; ++i) {
+            QVERIFY(std::abs(perText.nll[i] - direct[i].first) < 1e-5 * direct[i].first);
+            QCOMPARE(perText.tokens[i], direct[i].second);
+        }
+    }
+
+    void officialMauveIsMeanOverSampleIndex()
+    {
+        // The official protocol: fixed-length samples, one MAUVE per sample index (the k-th sample of every
+        // prefix against the references), averaged. Recomputed here from the sampler and computeMauve.
+        eval::ContinuationEvalSettings settings;
+        settings.metrics = {"mauve", "rouge"};
+        settings.protocol = eval::ContinuationProtocol::Official;
+        settings.prefixWords = 3;
+        settings.continuationWords = 5;
+        settings.continuationTokens = 7;
+        settings.samplesPerPrefix = 3;
+        settings.firstSeed = 11;
+        const auto report = eval::evaluateContinuations({m_model.get(), m_tokenizer.get()}, documents(), settings);
+
+        const auto examples = eval::splitContinuations(documents(), 3, 5, 100);
+        std::vector<std::string> prompts, references;
+        for (const auto& e : examples) {
+            prompts.push_back(e.prefix);
+            references.push_back(e.fullReference());
+        }
+        generate::Sampler sampler(*m_model, m_tokenizer.get());
+        generate::SampleSettings sampling;
+        sampling.maxNewTokens = 7;
+        sampling.minNewTokens = 7;
+        sampling.samplesPerPrompt = 3;
+        sampling.seed = 11;
+        const auto samples = sampler.sample(prompts, sampling);
+        const auto p = eval::lastTokenFeatures(*m_model, *m_tokenizer, references, 8);
+        std::vector<std::string> texts;
+        for (const auto& s : samples) {
+            QCOMPARE(s.tokenIds.size(), size_t(7));
+            texts.push_back(examples[s.promptIndex].prefix + s.text);
+        }
+        const auto all = eval::lastTokenFeatures(*m_model, *m_tokenizer, texts, 8);  // rows in sample order
+        double sum = 0.0;
+        std::vector<double> perIndex;
+        for (int64_t k = 0; k < 3; ++k) {
+            std::vector<int64_t> rows;
+            for (size_t i = 0; i < samples.size(); ++i)
+                if (samples[i].sampleIndex == k)
+                    rows.push_back(static_cast<int64_t>(i));
+            const auto q = all.index_select(0, torch::tensor(rows, torch::kLong));
+            perIndex.push_back(eval::computeMauve(p, q, {}).score);
+            sum += perIndex.back();
+        }
+        QCOMPARE(report.metrics[0].name, std::string("mauve"));
+        QVERIFY(std::abs(report.metrics[0].mean - sum / 3) < 1e-12);
+        QCOMPARE(report.metrics[0].unit, std::string("sample-index"));
+        QCOMPARE(report.metrics[0].units.size(), size_t(3));
+        for (size_t k = 0; k < 3; ++k)
+            QVERIFY(std::abs(report.metrics[0].units[k] - perIndex[k]) < 1e-12);
+        // ROUGE units are per prefix; with the same number of samples per prefix their mean is the metric.
+        QCOMPARE(report.metrics[1].unit, std::string("prefix"));
+        QCOMPARE(report.metrics[1].units.size(), examples.size());
+        double unitMean = 0.0;
+        for (double u : report.metrics[1].units)
+            unitMean += u / static_cast<double>(examples.size());
+        QVERIFY(std::abs(unitMean - report.metrics[1].mean) < 1e-12);
     }
 
     void badSettingsAreRejected()
