@@ -19,6 +19,12 @@ void ObjectiveOptions::declareParameters(CLI::App& command)
     command.add_option("--gamma", defaults.tailrGamma, "TaiLr gamma")->check(CLI::Range(0.0, 1.0))->capture_default_str();
     command.add_option("--tailr-min-weight", defaults.tailrMinWeight, "TaiLr lower clamp of the token weight")
         ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    command.add_option("--tailr-form", tailrForm,
+                       "TaiLr as its paper writes it (paper: --gamma) or as the EMO paper ran it (mixed: "
+                       "r*mle + (1-r)*w*mle with gamma = 1-r, r = --tailr-mix)")
+        ->check(CLI::IsMember({"paper", "mixed"}))->capture_default_str();
+    command.add_option("--tailr-mix", defaults.tailrMix, "MLE share r of --tailr-form mixed (1 = MLE)")
+        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
     command.add_option("--eta", defaults.mixceEta, "MixCE mixing ratio (1 = MLE)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
 }
 
@@ -29,6 +35,8 @@ objective::ObjectiveSettings ObjectiveOptions::settings() const
         throw Error::badInput("--objective " + objectiveName + ": expected mle, emo, tailr or mixce");
     if (!objective::parseEmoMode(emoMode, &s.emoMode))
         throw Error::badInput("--emo-mode " + emoMode + ": expected paper, pure or llama");
+    if (!objective::parseTailrForm(tailrForm, &s.tailrForm))
+        throw Error::badInput("--tailr-form " + tailrForm + ": expected paper or mixed");
     return s;
 }
 

@@ -17,6 +17,7 @@ public:
 
     std::string objectiveName = "emo";
     std::string emoMode = "paper";
+    std::string tailrForm = "paper";
     objective::ObjectiveSettings defaults;
 };
 

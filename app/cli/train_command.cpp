@@ -21,6 +21,9 @@ public:
         m_objective.declareObjective(command);
         m_objective.declareParameters(command);
         declareTrainerOptions(command, m_settings);
+        command.add_option("--cost-from", m_settings.costEmbeddingFrom,
+                           "EMO's cost embedding: a model folder whose LM head to use, or random:SEED (default: the "
+                           "model's own head as loaded, as in the paper)");
         command.add_option("--out", m_settings.outputDir, "Run folder to write")->required();
         command.add_flag("--json", m_json, "Print the result as one JSON document on stdout");
     }

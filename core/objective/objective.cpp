@@ -49,9 +49,22 @@ torch::Tensor validateInputs(const ObjectiveSettings& settings, const torch::Ten
         throw Error::badInput("objective: a label lies outside the vocabulary [0, " + std::to_string(vocab) + ")");
     if (settings.kind == ObjectiveKind::Tailr && !(settings.tailrGamma >= 0.0 && settings.tailrGamma <= 1.0))
         throw Error::badInput("objective: TaiLr gamma must lie in [0, 1]");
+    if (settings.kind == ObjectiveKind::Tailr && !(settings.tailrMix >= 0.0 && settings.tailrMix <= 1.0))
+        throw Error::badInput("objective: TaiLr mixing ratio must lie in [0, 1]");
     if (settings.kind == ObjectiveKind::Mixce && !(settings.mixceEta >= 0.0 && settings.mixceEta <= 1.0))
         throw Error::badInput("objective: MixCE eta must lie in [0, 1]");
     return labelsCpu;
+}
+
+// The no-grad coefficient TaiLr puts on each token's mle, from q_y: qy [n] → [n]
+//   paper (thu-coai/TaiLr tailr_loss): w = clamp(q/(γ + (1−γ)q), min_w, 1)
+//   mixed (the EMO repository's "tvd"):  r + (1−r)·clamp(q/((1−r) + r·q), min_w, 1)
+torch::Tensor tailrCoefficient(const ObjectiveSettings& settings, const torch::Tensor& qy)
+{
+    const bool mixed = settings.tailrForm == TailrForm::Mixed;
+    const double gamma = mixed ? 1.0 - settings.tailrMix : settings.tailrGamma;
+    const torch::Tensor w = (qy / (gamma + (1.0 - gamma) * qy)).clamp(settings.tailrMinWeight, 1.0);
+    return mixed ? settings.tailrMix + (1.0 - settings.tailrMix) * w : w;
 }
 
 // The per-token objective as value plus gradient coefficients: ∂value/∂z = a·(q − e_y) + b·∂demd/∂z, where
@@ -66,15 +79,11 @@ void tokenObjective(const ObjectiveSettings& settings, const torch::Tensor& mle,
         a = torch::ones_like(mle);
         b = torch::zeros_like(mle);
         return;
-    case ObjectiveKind::Tailr: {
-        // w = clamp(p/(γ + (1−γ)p), min_w, 1) with p = q_y, under no-grad (thu-coai/TaiLr tailr_loss)
-        const double gamma = settings.tailrGamma;
-        const torch::Tensor w = (qy / (gamma + (1.0 - gamma) * qy)).clamp(settings.tailrMinWeight, 1.0);
-        value = w * mle;
-        a = w;
+    case ObjectiveKind::Tailr:
+        a = tailrCoefficient(settings, qy);
+        value = a * mle;
         b = torch::zeros_like(mle);
         return;
-    }
     case ObjectiveKind::Mixce: {
         const double eta = settings.mixceEta;
         a = eta + (1.0 - eta) * qy;  // η·mle + (1−η)·sg(q_y)·mle
@@ -316,12 +325,9 @@ ObjectiveResult computeObjectiveReference(const ObjectiveSettings& settings, con
     case ObjectiveKind::Mle:
         token = mle;
         break;
-    case ObjectiveKind::Tailr: {
-        const double gamma = settings.tailrGamma;
-        const torch::Tensor w = (qGold / (gamma + (1.0 - gamma) * qGold)).clamp(settings.tailrMinWeight, 1.0);
-        token = w.detach() * mle;
+    case ObjectiveKind::Tailr:
+        token = tailrCoefficient(settings, qGold).detach() * mle;
         break;
-    }
     case ObjectiveKind::Mixce:
         token = settings.mixceEta * mle + (1.0 - settings.mixceEta) * qGold * mle;
         break;

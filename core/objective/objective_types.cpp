@@ -23,6 +23,23 @@ const char* toString(EmoMode mode)
     return "paper";
 }
 
+const char* toString(TailrForm form)
+{
+    return form == TailrForm::Mixed ? "mixed" : "paper";
+}
+
+bool parseTailrForm(const std::string& text, TailrForm* out)
+{
+    for (TailrForm form : {TailrForm::Paper, TailrForm::Mixed}) {
+        if (text == toString(form)) {
+            if (out)
+                *out = form;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool parseObjectiveKind(const std::string& text, ObjectiveKind* out)
 {
     for (ObjectiveKind kind : {ObjectiveKind::Mle, ObjectiveKind::Emo, ObjectiveKind::Tailr, ObjectiveKind::Mixce}) {

@@ -49,6 +49,8 @@ nlohmann::json settingsToJson(const TrainSettings& s)
         {"emo_ratio_cap", s.objective.emoRatioCap},
         {"tailr_gamma", s.objective.tailrGamma},
         {"tailr_min_weight", s.objective.tailrMinWeight},
+        {"tailr_form", objective::toString(s.objective.tailrForm)},
+        {"tailr_mix", s.objective.tailrMix},
         {"mixce_eta", s.objective.mixceEta},
     };
     return {
@@ -76,6 +78,7 @@ nlohmann::json settingsToJson(const TrainSettings& s)
         {"model_path", s.modelPath},
         {"output_dir", s.outputDir},
         {"resume_dir", s.resumeDir},
+        {"cost_embedding_from", s.costEmbeddingFrom},
     };
 }
 
@@ -86,9 +89,12 @@ TrainSettings settingsFromJson(const nlohmann::json& json, const std::string& so
     TrainSettings s;
     if (auto it = json.find("objective"); it != json.end() && it->is_object()) {
         const auto& o = *it;
-        std::string kind, mode;
+        std::string kind, mode, tailrForm;
         readField(o, "kind", &kind, source);
         readField(o, "emo_mode", &mode, source);
+        readField(o, "tailr_form", &tailrForm, source);
+        if (!tailrForm.empty() && !objective::parseTailrForm(tailrForm, &s.objective.tailrForm))
+            throw Error::badInput(source + ": field 'objective.tailr_form' has an unknown value '" + tailrForm + "'");
         if (!kind.empty() && !objective::parseObjectiveKind(kind, &s.objective.kind))
             throw Error::badInput(source + ": field 'objective.kind' has an unknown value '" + kind + "'");
         if (!mode.empty() && !objective::parseEmoMode(mode, &s.objective.emoMode))
@@ -96,6 +102,7 @@ TrainSettings settingsFromJson(const nlohmann::json& json, const std::string& so
         readField(o, "emo_ratio_cap", &s.objective.emoRatioCap, source);
         readField(o, "tailr_gamma", &s.objective.tailrGamma, source);
         readField(o, "tailr_min_weight", &s.objective.tailrMinWeight, source);
+        readField(o, "tailr_mix", &s.objective.tailrMix, source);
         readField(o, "mixce_eta", &s.objective.mixceEta, source);
     }
     readField(json, "epochs", &s.epochs, source);
@@ -121,6 +128,7 @@ TrainSettings settingsFromJson(const nlohmann::json& json, const std::string& so
     readField(json, "model_path", &s.modelPath, source);
     readField(json, "output_dir", &s.outputDir, source);
     readField(json, "resume_dir", &s.resumeDir, source);
+    readField(json, "cost_embedding_from", &s.costEmbeddingFrom, source);
     return s;
 }
 

@@ -40,6 +40,10 @@ struct TrainSettings {
     std::string modelPath;                    // Hugging Face folder to start from (with tokenizer files)
     std::string outputDir;                    // the run folder
     std::string resumeDir;                    // a run folder to continue exactly; may equal outputDir
+    // Where EMO's cost embedding Ê comes from: "" = the LM head of modelPath as loaded (the paper); a model
+    // folder = that model's LM head (same vocabulary size); "random:SEED" = a Gaussian [V, D] matrix (a
+    // diagnostic: DEMD without geometry).
+    std::string costEmbeddingFrom;
 };
 
 // What the trainer reports after each step, each validation, and while loading.

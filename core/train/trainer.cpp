@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include "io/dataset.h"
+#include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "objective/cost_embedding.h"
 #include "objective/objective.h"
@@ -23,6 +24,41 @@
 namespace emo::train {
 
 namespace {
+
+// Ê of a fresh run (TrainSettings::costEmbeddingFrom): the model's own head, another model's, or random.
+objective::CostEmbedding costEmbeddingFor(const TrainSettings& s, model::LanguageModel& model, torch::Device device)
+{
+    torch::NoGradGuard noGrad;
+    const std::string& from = s.costEmbeddingFrom;
+    const int64_t vocab = model.config().vocabSize;
+    if (from.empty())
+        return objective::CostEmbedding(model.lmHeadWeight().detach());
+    if (from.rfind("random:", 0) == 0) {
+        uint64_t seed = 0;
+        try {
+            size_t used = 0;
+            seed = std::stoull(from.substr(7), &used);
+            if (used != from.size() - 7)
+                throw std::invalid_argument("trailing text");
+        } catch (const std::exception&) {
+            throw Error::badInput("--cost-from " + from + ": expected random:SEED with a whole number");
+        }
+        auto generator = at::detail::createCPUGenerator(seed);
+        const torch::Tensor random =
+            at::normal(0.0, 1.0, {vocab, model.config().hiddenSize}, generator, torch::TensorOptions().dtype(torch::kFloat));
+        return objective::CostEmbedding(random.to(device));
+    }
+    std::shared_ptr<model::LanguageModel> other;
+    try {
+        other = model::LanguageModel::load(from, device);
+    } catch (const Error& e) {
+        throw Error::badInput("--cost-from " + from + ": " + e.what());
+    }
+    if (other->config().vocabSize != vocab)
+        throw Error::badInput("--cost-from " + from + ": its LM head has " + std::to_string(other->config().vocabSize) +
+                              " rows but the model being trained has " + std::to_string(vocab) + " tokens");
+    return objective::CostEmbedding(other->lmHeadWeight().detach().to(torch::kFloat));
+}
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -278,8 +314,7 @@ bool TrainingRun::prepare()
             throw Error::badInput(costPath + ": " + std::to_string(m_cost.vocabSize()) +
                                   " rows but the model has " + std::to_string(config.vocabSize) + " tokens");
     } else {
-        torch::NoGradGuard noGrad;
-        m_cost = objective::CostEmbedding(m_model->lmHeadWeight().detach());
+        m_cost = costEmbeddingFor(s, *m_model, m_device);
         m_cost.save(costPath);
     }
     copyTokenizerFiles(s.modelPath, s.outputDir);
@@ -347,7 +382,7 @@ void TrainingRun::loadData()
     auto blocksOf = [&](const std::vector<std::string>& docs, const std::string& path, const std::string& what,
                         const ProgressCallback& progress) {
         try {
-            return io::tokenizeIntoBlocks(docs, *m_tokenizer, s.blockSize, progress);
+            return text::tokenizeIntoBlocks(docs, *m_tokenizer, s.blockSize, progress);
         } catch (const Error& e) {
             if (e.kind() != Error::Kind::BadInput)
                 throw;

@@ -135,6 +135,11 @@ private Q_SLOTS:
         QTest::newRow("bad jsonl line") << QStringList{"train", "--model", "{llama}", "--data", "{tmp}/bad.jsonl", "--objective", "mle", "--block", "16", "--out", "{tmp}/r3"} << 2 << "bad.jsonl";
         QTest::newRow("cuda on a CPU build") << QStringList{"info", "--model", "{llama}", "--device", "cuda"} << 2 << "cuda";
         QTest::newRow("inspect one token") << QStringList{"inspect", "--model", "{gpt2}", "--text", "a", "--json"} << 2 << "";
+        QTest::newRow("unknown tailr form") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "tailr", "--tailr-form", "tvd", "--out", "{tmp}/r4"} << 2 << "--tailr-form";
+        QTest::newRow("cost from a folder of another vocabulary") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "emo", "--cost-from", "{tmp}/big-tokenizer", "--block", "16", "--out", "{tmp}/r5"} << 2 << "--cost-from";
+        QTest::newRow("cost from a missing folder") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "emo", "--cost-from", "{tmp}/nowhere", "--block", "16", "--out", "{tmp}/r6"} << 2 << "nowhere";
+        QTest::newRow("cost from a bad random seed") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "emo", "--cost-from", "random:x", "--block", "16", "--out", "{tmp}/r7"} << 2 << "random:SEED";
+        QTest::newRow("unknown eval protocol") << QStringList{"eval", "--model", "{llama}", "--data", "{data}", "--metrics", "rouge", "--protocol", "paper"} << 2 << "--protocol";
         QTest::newRow("inspect bad objective") << QStringList{"inspect", "--model", "{gpt2}", "--text", "ab cd", "--objectives", "mle,nope"} << 2 << "nope";
     }
 

@@ -47,6 +47,11 @@ FrozenCoefficients frozen(const ObjectiveSettings& s, double ce, double demd)
     switch (s.kind) {
     case ObjectiveKind::Mle: return {1, 0, 0};
     case ObjectiveKind::Tailr: {
+        if (s.tailrForm == TailrForm::Mixed) {
+            const double r = s.tailrMix;
+            const double w = std::min(1.0, std::max(s.tailrMinWeight, qy / ((1 - r) + r * qy)));
+            return {r + (1 - r) * w, 0, 0};
+        }
         const double w = std::min(1.0, std::max(s.tailrMinWeight, qy / (s.tailrGamma + (1 - s.tailrGamma) * qy)));
         return {w, 0, 0};
     }
@@ -285,6 +290,14 @@ void TestObjective::handComputedV3_data()
     ObjectiveSettings tailrMin = tailr;
     tailrMin.tailrMinWeight = 0.8;
     QTest::newRow("tailr min 0.8") << tailrMin << 0.8 * ln2 << QVector<double>{-0.4, 0.2, 0.2};
+    // tailr mixed r = 0.5 (the EMO repository's "tvd"): w = 0.5/((1−0.5) + 0.5·0.5) = ⅔, coefficient
+    // 0.5 + 0.5·⅔ = ⅚; value = ⅚ln2; grad = ⅚∇mle = (−5/12, 5/24, 5/24)
+    ObjectiveSettings tailrMixed;
+    tailrMixed.kind = ObjectiveKind::Tailr;
+    tailrMixed.tailrForm = TailrForm::Mixed;
+    tailrMixed.tailrMix = 0.5;
+    tailrMixed.tailrMinWeight = 0.0;
+    QTest::newRow("tailr mixed r 0.5") << tailrMixed << 5.0 / 6.0 * ln2 << QVector<double>{-5.0 / 12, 5.0 / 24, 5.0 / 24};
     // mixce η = 0.5: coefficient 0.5 + 0.5·q_y = 0.75; value = 0.75·ln2 = 0.519860; grad = (−0.375, 0.1875, 0.1875)
     ObjectiveSettings mixce;
     mixce.kind = ObjectiveKind::Mixce;
@@ -476,6 +489,11 @@ void TestObjective::officialReference()
         s.mixceEta = c["eta"];
     if (c.contains("gamma")) {
         s.tailrGamma = c["gamma"];
+        s.tailrMinWeight = c["min_weight"];
+    }
+    if (c.contains("tailr_form")) {
+        QVERIFY(parseTailrForm(c["tailr_form"].get<std::string>(), &s.tailrForm));
+        s.tailrMix = c["mix"];
         s.tailrMinWeight = c["min_weight"];
     }
     const torch::Tensor expectedGrad = torch::tensor(c["grad"].get<std::vector<double>>(), torch::kFloat64).view({n, v});

@@ -11,6 +11,8 @@ Sources transcribed below (loss part only; model plumbing dropped):
   (gold mass subtracted with gt_q = (q * one_hot).detach(); loss = sg(emo/mle)·mle + emo).
 - MLE: the same gpt2.py, mode == 'mle' (CrossEntropyLoss(reduction='none'), masked mean).
 - MixCE: bloomberg/MixCE-acl2023 gpt2.py, GPT2MIXModel.forward (q = exp(-mle) under no_grad).
+- TaiLr as the EMO paper ran it: DRSY/EMO language_modeling/gpt2.py, mode == 'tvd' (the MLE share r is
+  config.mixing_ratio and also the gamma of its weight q/((1-r) + r q), clamped to [0.2, 1]).
 - TaiLr: thu-coai/TaiLr fairseq/criterions/tailr.py, tailr_loss with epsilon = 0 (their fairseq criterion
   sums over tokens and divides by the token count later; here the sum is divided by the valid count, and the
   ignored targets are clamped to 0 before gather because their ignore index is a real padding id).
@@ -104,6 +106,17 @@ def official_tailr(gamma, min_weight):
     return loss_fn
 
 
+def official_tvd(mixing_ratio):
+    def loss_fn(logits, labels, cost_embedding):
+        mle_loss = torch.nn.CrossEntropyLoss(reduction='none')(logits, labels)
+        with torch.no_grad():
+            q = torch.exp(-mle_loss.detach())
+        gamma = mixing_ratio
+        mle_loss = mixing_ratio * mle_loss + (1.0 - mixing_ratio) * torch.clamp((q / ((1 - gamma) + gamma * q)), min=0.2, max=1.0) * mle_loss
+        return masked_mean(mle_loss, labels)
+    return loss_fn
+
+
 cases = [
     {"name": "mle", "objective": "mle", "fn": official_mle},
     {"name": "emo_paper", "objective": "emo", "emo_mode": "paper", "fn": official_emo_paper},
@@ -112,6 +125,8 @@ cases = [
     {"name": "mixce_eta0.5", "objective": "mixce", "eta": 0.5, "fn": official_mixce(0.5)},
     {"name": "tailr_g0.1_min0.3", "objective": "tailr", "gamma": 0.1, "min_weight": 0.3, "fn": official_tailr(0.1, 0.3)},
     {"name": "tailr_g1e-7_min0.2", "objective": "tailr", "gamma": 1e-7, "min_weight": 0.2, "fn": official_tailr(1e-7, 0.2)},
+    {"name": "tailr_mixed_r0.9", "objective": "tailr", "tailr_form": "mixed", "mix": 0.9, "min_weight": 0.2, "fn": official_tvd(0.9)},
+    {"name": "tailr_mixed_r0.7", "objective": "tailr", "tailr_form": "mixed", "mix": 0.7, "min_weight": 0.2, "fn": official_tvd(0.7)},
 ]
 
 out = {
