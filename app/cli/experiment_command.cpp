@@ -1,4 +1,5 @@
-// emo experiment oracle [--out DIR] [--quick | --scale full|quick|micro] [--oracle DIR] [--student-data FILE]
+// emo experiment oracle [--out DIR] [--quick | --scale full|quick|micro] [--oracle DIR]
+//                       [--student-data FILE | --student DIR] [--protocol official|pooled]
 //                       [--device D]: the paper's oracle experiment (Table 2) at this machine's scale.
 // Resumable: run the same command again after an interruption (Ctrl-C saves the current run's state) and
 // finished data, runs and scores are kept. Writes results.json, results.md and plots into --out.
@@ -30,7 +31,11 @@ public:
         oracle->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
         oracle->add_option("--oracle", m_oracle, "Oracle model folder (default: the bundled demo-base)");
         oracle->add_option("--student-data", m_studentData,
-                                    "The student's pretraining text (default: the bundled finetune/train.txt)");
+                           "The student's pretraining text (default: the oracle's own corpus, the bundled pretrain/train.txt)");
+        oracle->add_option("--student", m_student, "A pretrained student to fine-tune instead (the oracle's vocabulary)");
+        oracle->add_option("--protocol", m_protocol,
+                           "How samples are scored: official (the EMO repository's evaluation) | pooled")
+            ->check(CLI::IsMember({"official", "pooled"}))->capture_default_str();
         oracle->add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
     }
 
@@ -40,8 +45,14 @@ public:
             throw Error::badInput("--quick and --scale " + m_scale + " contradict each other");
         auto settings = experiment::OracleExperimentSettings::preset(m_quick ? "quick" : m_scale);
         const std::string resources = util::resourcesDir(EMO_RESOURCES_DIR);
-        settings.oraclePath = m_oracle.empty() ? resources + "/models/demo-base" : m_oracle;
-        settings.studentDataPath = m_studentData.empty() ? resources + "/data/finetune/train.txt" : m_studentData;
+        if (!m_student.empty() && !m_studentData.empty())
+            throw Error::badInput("--student and --student-data contradict each other (one student is pretrained, the other given)");
+        settings.oraclePath = m_oracle;
+        settings.studentDataPath = m_studentData;
+        settings.studentPath = m_student;
+        experiment::useBundledInputs(settings, resources);
+        if (!eval::parseContinuationProtocol(m_protocol, &settings.protocol))
+            throw Error::badInput("--protocol " + m_protocol + ": expected official or pooled");
         settings.outputDir = m_out.empty() ? "experiments/oracle-" + settings.scale : m_out;
         settings.device = m_device;
 
@@ -54,7 +65,7 @@ public:
         std::cerr << "emo experiment oracle (" << settings.scale << "): results in " << settings.outputDir << "\n";
         const auto result = experiment::runOracleExperiment(settings, progress);
         bar.finish("done");
-        std::cout << experiment::resultsMarkdownTable(result.rows);
+        std::cout << experiment::resultsMarkdownTable(result.rows) << "\nsanity gate " << result.gate.message << "\n";
         std::cerr << "emo experiment oracle: " << result.runsDone << " runs (" << result.runsSkipped
                   << " finished earlier), " << static_cast<long long>(result.seconds) << " s; results in "
                   << result.outputDir << "/results.md\n";
@@ -62,7 +73,7 @@ public:
     }
 
 private:
-    std::string m_out, m_scale = "full", m_oracle, m_studentData, m_device = "cpu";
+    std::string m_out, m_scale = "full", m_oracle, m_studentData, m_student, m_protocol = "official", m_device = "cpu";
     bool m_quick = false;
 };
 

@@ -1,6 +1,13 @@
 #include "experiment/oracle_experiment.h"
 
 #include "eval/continuation_eval.h"
+#include "eval/paired_test.h"
+#include "eval/sequence_scoring.h"
+#include "experiment/transport_statistics.h"
+#include "io/dataset.h"
+#include "objective/cost_embedding.h"
+#include "text/document_blocks.h"
+#include "text/tokenizer.h"
 #include "eval/model_evaluation.h"
 #include "generate/sampler.h"
 #include "model/model_folder.h"
@@ -31,20 +38,34 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 const char* const kScoresFile = "scores.json";
+// The layout and design of the folder; a folder of another format is refused, never mixed into.
+const int kFormat = 2;
+const double kSignificance = 0.001;  // the paper's bold: better than MLE with p < 0.001
 
 // The experiment's metrics, in table order: name (as eval reports it), table header, plot title.
 struct MetricInfo {
     const char* name;
     const char* header;
     const char* title;
+    bool lowerIsBetter;
 };
 const MetricInfo kMetrics[] = {
-    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)"},
-    {"ppl", "test PPL ↓", "Test perplexity (lower is better)"},
-    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)"},
-    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)"},
-    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)"},
+    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)", true},
+    {"ppl", "test PPL ↓", "Test perplexity (lower is better)", true},
+    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)", false},
+    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)", false},
+    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)", false},
 };
+
+// Whether a paired test says `row` beats MLE on metric k at the paper's level (its bold).
+bool significantlyBetter(const ResultRow& row, size_t k)
+{
+    if (k >= row.versusMle.size() || row.versusMle[k].pairs == 0)
+        return false;
+    const auto& t = row.versusMle[k];
+    const bool better = kMetrics[k].lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0;
+    return better && t.pValue < kSignificance;
+}
 
 
 double secondsSince(Clock::time_point start)
@@ -62,6 +83,8 @@ std::string shortNumber(double value)
     return text;
 }
 
+// The grid as the EMO paper ran it (its repository's modes): TaiLr mixed with MLE at share r (γ = 1 − r),
+// MixCE with η the MLE share; `value` is that share.
 ObjectiveConfig makeConfig(objective::ObjectiveKind kind, double value = 0.0)
 {
     ObjectiveConfig c;
@@ -70,9 +93,10 @@ ObjectiveConfig makeConfig(objective::ObjectiveKind kind, double value = 0.0)
     case objective::ObjectiveKind::Mle: c.name = "mle"; c.label = "MLE"; break;
     case objective::ObjectiveKind::Emo: c.name = "emo"; c.label = "EMO"; break;
     case objective::ObjectiveKind::Tailr:
-        c.objective.tailrGamma = value;
-        c.name = "tailr-g" + shortNumber(value);
-        c.label = "TaiLr γ=" + shortNumber(value);
+        c.objective.tailrForm = objective::TailrForm::Mixed;
+        c.objective.tailrMix = value;
+        c.name = "tailr-r" + shortNumber(value);
+        c.label = "TaiLr r=" + shortNumber(value);
         break;
     case objective::ObjectiveKind::Mixce:
         c.objective.mixceEta = value;
@@ -83,27 +107,49 @@ ObjectiveConfig makeConfig(objective::ObjectiveKind kind, double value = 0.0)
     return c;
 }
 
-json settingsJson(const OracleExperimentSettings& s)
+// EMO with another cost embedding (a diagnostic): "oracle" or "random:SEED".
+ObjectiveConfig emoWithCost(const std::string& costFrom)
+{
+    ObjectiveConfig c = makeConfig(objective::ObjectiveKind::Emo);
+    c.costFrom = costFrom;
+    const bool random = costFrom.rfind("random", 0) == 0;
+    c.name = random ? "emo-cost-random" : "emo-cost-" + costFrom;
+    c.label = random ? "EMO, random Ê" : "EMO, Ê of the " + costFrom;
+    return c;
+}
+
+json configsJson(const std::vector<ObjectiveConfig>& list)
 {
     json configs = json::array();
-    for (const auto& c : s.configs)
+    for (const auto& c : list)
         configs.push_back({{"name", c.name}, {"label", c.label}, {"objective", objective::toString(c.objective.kind)},
+                           {"tailr_form", objective::toString(c.objective.tailrForm)}, {"tailr_mix", c.objective.tailrMix},
                            {"tailr_gamma", c.objective.tailrGamma}, {"tailr_min_weight", c.objective.tailrMinWeight},
-                           {"mixce_eta", c.objective.mixceEta}, {"emo_mode", objective::toString(c.objective.emoMode)}});
-    return {{"scale", s.scale},
+                           {"mixce_eta", c.objective.mixceEta}, {"emo_mode", objective::toString(c.objective.emoMode)},
+                           {"cost_from", c.costFrom}});
+    return configs;
+}
+
+json settingsJson(const OracleExperimentSettings& s)
+{
+    return {{"format", kFormat},
+            {"scale", s.scale},
             {"oracle", fs::absolute(s.oraclePath).lexically_normal().string()},
-            {"student_data", fs::absolute(s.studentDataPath).lexically_normal().string()},
+            {"student_data", s.studentPath.empty() ? fs::absolute(s.studentDataPath).lexically_normal().string() : ""},
+            {"student_model", s.studentPath.empty() ? "" : fs::absolute(s.studentPath).lexically_normal().string()},
             {"data", {{"train_documents", s.trainDocuments}, {"validation_documents", s.validationDocuments},
                       {"test_documents", s.testDocuments}, {"document_tokens", s.documentTokens}}},
             {"student", {{"layers", s.studentLayers}, {"hidden", s.studentHidden}, {"heads", s.studentHeads},
                          {"pretrain_steps", s.studentPretrainSteps}, {"pretrain_batch", s.studentPretrainBatch},
                          {"pretrain_lr", s.studentPretrainLearningRate}}},
-            {"fine_tune", {{"block", s.blockSize}, {"steps", s.fineTuneSteps}, {"batch", s.fineTuneBatch},
-                           {"lr", s.fineTuneLearningRate}, {"validate_every", s.validateEvery}}},
-            {"evaluation", {{"prefix_words", s.prefixWords}, {"continuation_words", s.continuationWords},
+            {"fine_tune", {{"block", s.blockSize}, {"epochs", s.fineTuneEpochs}, {"steps", s.fineTuneSteps},
+                           {"batch", s.fineTuneBatch}, {"lr", s.fineTuneLearningRate}, {"validate_every", s.validateEvery}}},
+            {"evaluation", {{"protocol", eval::toString(s.protocol)}, {"prefix_words", s.prefixWords},
+                            {"continuation_words", s.continuationWords}, {"continuation_tokens", s.continuationTokens},
                             {"samples_per_prefix", s.samplesPerPrefix}, {"max_prefixes", s.maxPrefixes}}},
             {"seeds", s.seeds},
-            {"configs", configs}};
+            {"configs", configsJson(s.configs)},
+            {"diagnostics", configsJson(s.diagnostics)}};
 }
 
 void checkSettings(const OracleExperimentSettings& s)
@@ -112,14 +158,20 @@ void checkSettings(const OracleExperimentSettings& s)
         throw Error::badInput("out: no output folder given");
     if (s.oraclePath.empty() || !fs::is_regular_file(path(s.oraclePath, "config.json")))
         throw Error::badInput("oracle: " + s.oraclePath + " is not a model folder (no config.json)");
-    if (s.studentDataPath.empty() || !fs::is_regular_file(s.studentDataPath))
+    if (!s.studentPath.empty() && !fs::is_regular_file(path(s.studentPath, "config.json")))
+        throw Error::badInput("student: " + s.studentPath + " is not a model folder (no config.json)");
+    if (s.studentPath.empty() && (s.studentDataPath.empty() || !fs::is_regular_file(s.studentDataPath)))
         throw Error::badInput("student data: " + s.studentDataPath + " is not a file");
     if (s.seeds.empty() || s.configs.empty())
         throw Error::badInput("experiment: no seeds or no objective configs");
     for (const auto* count : {&s.trainDocuments, &s.validationDocuments, &s.testDocuments, &s.documentTokens,
-                              &s.studentPretrainSteps, &s.fineTuneSteps, &s.samplesPerPrefix, &s.maxPrefixes})
+                              &s.studentPretrainSteps, &s.samplesPerPrefix, &s.maxPrefixes})
         if (*count <= 0)
             throw Error::badInput("experiment: document counts, steps, samples and prefixes must be positive");
+    if (s.fineTuneSteps <= 0 && s.fineTuneEpochs <= 0)
+        throw Error::badInput("experiment: fine-tuning needs epochs or steps");
+    if (s.configs.front().objective.kind != objective::ObjectiveKind::Mle)
+        throw Error::badInput("experiment: the first config must be MLE (the baseline of the tests and the gate)");
 }
 
 // The settings of the folder: written on the first invocation; a later one must ask for the same experiment
@@ -139,6 +191,10 @@ void claimOutputFolder(const OracleExperimentSettings& s)
         } catch (const std::exception& e) {
             throw Error::badInput(file + ": not readable as JSON (" + e.what() + "); remove it or use another --out");
         }
+        if (!found.is_object() || found.value("format", 1) != kFormat)
+            throw Error::badInput(file + ": this folder was written by another version of the experiment (format " +
+                                  std::to_string(found.is_object() ? found.value("format", 1) : 0) + ", this one writes " +
+                                  std::to_string(kFormat) + "); use another --out (nothing in it was changed)");
         if (found != wanted)
             throw Error::badInput(file + ": this folder holds an experiment with other settings (scale '" +
                                   found.value("scale", std::string("?")) + "'); use another --out");
@@ -287,6 +343,8 @@ bool fineTune(const OracleExperimentSettings& s, const ObjectiveConfig& config, 
     train::TrainSettings t;
     t.objective = config.objective;
     t.maxSteps = s.fineTuneSteps;
+    t.epochs = s.fineTuneEpochs;
+    t.costEmbeddingFrom = config.costFrom == "oracle" ? s.oraclePath : config.costFrom;
     t.batchSize = s.fineTuneBatch;
     t.blockSize = s.blockSize;
     t.learningRate = s.fineTuneLearningRate;
@@ -320,6 +378,8 @@ std::vector<eval::MetricValue> scoreModel(const OracleExperimentSettings& s, mod
     eval::ModelEvaluationSettings settings;
     settings.metrics = {"oracle-ppl", "ppl", "mauve", "rouge"};
     settings.seed = firstSeed;
+    settings.continuation.protocol = s.protocol;
+    settings.continuation.continuationTokens = s.continuationTokens;
     settings.continuation.prefixWords = s.prefixWords;
     settings.continuation.continuationWords = s.continuationWords;
     settings.continuation.samplesPerPrefix = s.samplesPerPrefix;
@@ -337,7 +397,7 @@ json metricsJson(const std::vector<eval::MetricValue>& metrics)
 {
     json out = json::object();
     for (const auto& m : metrics)
-        out[m.name] = {{"mean", m.mean}, {"std", m.std}, {"count", m.count}};
+        out[m.name] = {{"mean", m.mean}, {"std", m.std}, {"count", m.count}, {"unit", m.unit}, {"units", m.units}};
     return out;
 }
 
@@ -400,6 +460,9 @@ ResultRow referenceRow(const std::string& name, const std::string& label, const 
             m.mean = v.value("mean", 0.0);
             m.std = v.value("std", 0.0);
             m.count = v.value("count", int64_t(0));
+            m.unit = v.value("unit", std::string());
+            if (v.contains("units") && v["units"].is_array())
+                m.units = v["units"].get<std::vector<double>>();
         }
         row.metrics.push_back(m);
     }
@@ -525,27 +588,48 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
 std::string setupMarkdown(const OracleExperimentSettings& s, const json& oracleInfo, const json& studentInfo)
 {
     std::ostringstream md;
+    const auto fileName = [](const std::string& p) {
+        return fs::path(p).parent_path().filename().string() + "/" + fs::path(p).filename().string();
+    };
     md << "- **Oracle**: `" << fs::path(s.oraclePath).filename().string() << "` (" << oracleInfo.value("summary", "")
        << "), sampling " << s.trainDocuments << " training, " << s.validationDocuments << " validation and "
        << s.testDocuments << " test documents of at most " << s.documentTokens
-       << " tokens each, unconditionally (from BOS), by unbiased ancestral sampling.\n";
+       << " tokens each, unconditionally (from the family's start token, as in its training), by unbiased ancestral "
+          "sampling.\n";
     md << "- **Student**: LLaMA-family, " << s.studentLayers << " layers, d " << s.studentHidden << ", "
        << s.studentHeads << " heads, the oracle's vocabulary (" << studentInfo.value("summary", "")
-       << "), pretrained from scratch with MLE on `" << fs::path(s.studentDataPath).parent_path().filename().string()
-       << "/" << fs::path(s.studentDataPath).filename().string() << "` for " << s.studentPretrainSteps
-       << " steps (other text than the oracle's).\n";
-    md << "- **Fine-tuning**: each objective from the same student, " << s.fineTuneSteps << " steps × "
-       << s.fineTuneBatch << " blocks of " << s.blockSize << " tokens, AdamW lr " << shortNumber(s.fineTuneLearningRate)
+       << "), pretrained from scratch with MLE on `" << fileName(s.studentDataPath) << "` for " << s.studentPretrainSteps
+       << " steps × " << s.studentPretrainBatch << " blocks (as GPT-2 and GPT-2-Large were both pretrained on WebText, "
+          "the default is the oracle's own pretraining corpus). Its LM head, as pretrained, is EMO's frozen Ê.\n";
+    md << "- **Fine-tuning**: each objective from the same student, ";
+    if (s.fineTuneSteps > 0)
+        md << s.fineTuneSteps << " steps";
+    else
+        md << s.fineTuneEpochs << " epochs";
+    md << " × " << s.fineTuneBatch << " blocks of " << s.blockSize << " tokens, AdamW lr " << shortNumber(s.fineTuneLearningRate)
        << ", linear decay, no warm-up, validation every " << s.validateEvery
        << " steps, the best validation checkpoint kept; seeds";
     for (auto seed : s.seeds)
         md << " " << seed;
-    md << " (data order and sampling).\n";
-    md << "- **Scoring** on the oracle's held-out test documents: prefix " << s.prefixWords << " words, continuation "
-       << s.continuationWords << " words, " << s.samplesPerPrefix << " samples per prefix for up to " << s.maxPrefixes
-       << " prefixes (unbiased sampling). Oracle PPL = exp(mean NLL of the sampled tokens under the oracle); test "
-          "PPL = the model's perplexity of the test documents; MAUVE of prefix-inclusive samples vs references with the "
-          "oracle's last-token features; ROUGE-1/L F with stemming, prefix-inclusive.\n";
+    md << " (data order and sampling). TaiLr and MixCE as the EMO paper ran them (its repository's modes): "
+          "r·mle + (1−r)·w·mle with TaiLr's w at γ = 1 − r, and η·mle + (1−η)·sg(q_y)·mle.\n";
+    md << "- **Diagnostics** (seed " << s.seeds.front() << "): EMO with Ê from the oracle's LM head and from a random "
+          "Gaussian matrix, beside the paper's Ê (the student's head).\n";
+    md << "- **Scoring** on the oracle's held-out test documents, protocol `" << eval::toString(s.protocol) << "`: prefix "
+       << s.prefixWords << " words, " << s.samplesPerPrefix << " samples per prefix for up to " << s.maxPrefixes
+       << " prefixes (unbiased sampling), ";
+    if (s.protocol == eval::ContinuationProtocol::Official)
+        md << "every sample exactly " << (s.continuationTokens > 0 ? s.continuationTokens : s.continuationWords)
+           << " new tokens (EOS banned before, as the official evaluation's min_new_tokens); references of "
+           << s.continuationWords << " words. Oracle PPL = the oracle's perplexity of each whole sample text, prefix "
+              "included (mean of batch means over 64 texts, as the official compute_ppl); MAUVE once per sample index "
+              "and averaged (as 5 runs of one sample per prefix), oracle last-token features; ROUGE-1/L F without "
+              "stemming, prefix-inclusive; test PPL = the model's perplexity of the test documents.\n";
+    else
+        md << "samples stop at EOS and are cut to " << s.continuationWords << " words. Oracle PPL = exp(mean NLL of the "
+              "sampled tokens under the oracle); MAUVE of all samples pooled vs references with the oracle's last-token "
+              "features; ROUGE-1/L F with stemming, prefix-inclusive; test PPL = the model's perplexity of the test "
+              "documents.\n";
     return md.str();
 }
 
@@ -556,24 +640,30 @@ OracleExperimentSettings OracleExperimentSettings::preset(const std::string& sca
     using objective::ObjectiveKind;
     OracleExperimentSettings s;
     s.scale = scale;
+    // The paper's grid: TaiLr and MixCE over the MLE shares {0.9, 0.8, 0.7} (Sec. 4.1.1); EMO has none.
+    const auto paperGrid = [] {
+        std::vector<ObjectiveConfig> configs = {makeConfig(ObjectiveKind::Mle)};
+        for (double r : {0.9, 0.8, 0.7})
+            configs.push_back(makeConfig(ObjectiveKind::Tailr, r));
+        for (double eta : {0.9, 0.8, 0.7})
+            configs.push_back(makeConfig(ObjectiveKind::Mixce, eta));
+        configs.push_back(makeConfig(ObjectiveKind::Emo));
+        return configs;
+    };
+    const std::vector<ObjectiveConfig> oneEach = {makeConfig(ObjectiveKind::Mle), makeConfig(ObjectiveKind::Tailr, 0.9),
+                                                  makeConfig(ObjectiveKind::Mixce, 0.9), makeConfig(ObjectiveKind::Emo)};
+    s.diagnostics = {emoWithCost("oracle"), emoWithCost("random:1")};
     if (scale == "full") {
-        s.configs = {makeConfig(ObjectiveKind::Mle)};
-        for (double gamma : {1e-7, 0.1, 0.5})
-            s.configs.push_back(makeConfig(ObjectiveKind::Tailr, gamma));
-        for (double eta : {0.1, 0.3, 0.5, 0.7})
-            s.configs.push_back(makeConfig(ObjectiveKind::Mixce, eta));
-        s.configs.push_back(makeConfig(ObjectiveKind::Emo));
+        s.configs = paperGrid();
     } else if (scale == "quick") {
-        s.trainDocuments = 400;
-        s.validationDocuments = 40;
-        s.testDocuments = 60;
+        s.trainDocuments = 300;
+        s.validationDocuments = 30;
+        s.testDocuments = 40;
         s.documentTokens = 96;
         s.studentPretrainSteps = 120;
-        s.fineTuneSteps = 50;
         s.validateEvery = 25;
         s.maxPrefixes = 40;
-        s.configs = {makeConfig(ObjectiveKind::Mle), makeConfig(ObjectiveKind::Tailr, 1e-7),
-                     makeConfig(ObjectiveKind::Mixce, 0.5), makeConfig(ObjectiveKind::Emo)};
+        s.configs = oneEach;
     } else if (scale == "micro") {
         s.trainDocuments = 24;
         s.validationDocuments = 6;
@@ -585,6 +675,7 @@ OracleExperimentSettings OracleExperimentSettings::preset(const std::string& sca
         s.studentPretrainSteps = 4;
         s.studentPretrainBatch = 4;
         s.blockSize = 32;
+        s.fineTuneEpochs = 0;
         s.fineTuneSteps = 3;
         s.fineTuneBatch = 4;
         s.validateEvery = 2;
@@ -593,12 +684,19 @@ OracleExperimentSettings OracleExperimentSettings::preset(const std::string& sca
         s.samplesPerPrefix = 2;
         s.maxPrefixes = 4;
         s.seeds = {1, 2};
-        s.configs = {makeConfig(ObjectiveKind::Mle), makeConfig(ObjectiveKind::Tailr, 1e-7),
-                     makeConfig(ObjectiveKind::Mixce, 0.5), makeConfig(ObjectiveKind::Emo)};
+        s.configs = oneEach;
     } else {
         throw Error::badInput("scale: unknown scale '" + scale + "' (full, quick, micro)");
     }
     return s;
+}
+
+void useBundledInputs(OracleExperimentSettings& settings, const std::string& resourcesDir)
+{
+    if (settings.oraclePath.empty())
+        settings.oraclePath = resourcesDir + "/models/demo-base";
+    if (settings.studentDataPath.empty() && settings.studentPath.empty())
+        settings.studentDataPath = resourcesDir + "/data/pretrain/train.txt";
 }
 
 std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
@@ -607,17 +705,52 @@ std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
     md << "| model |";
     for (const auto& metric : kMetrics)
         md << " " << metric.header << " |";
-    md << " fine-tune time |\n|---|";
+    md << " best step | fine-tune time |\n|---|";
     for (size_t k = 0; k < std::size(kMetrics); ++k)
         md << "---:|";
-    md << "---:|\n";
+    md << "---:|---:|\n";
     for (const auto& row : rows) {
         md << "| " << row.label << " |";
-        for (const auto& m : row.metrics)
-            md << " " << formatMean(m) << " |";
-        char time[32];
+        for (size_t k = 0; k < row.metrics.size(); ++k) {
+            const bool bold = significantlyBetter(row, k);
+            md << " " << (bold ? "**" : "") << formatMean(row.metrics[k]) << (bold ? "**" : "") << " |";
+        }
+        char time[32], best[48];
         std::snprintf(time, sizeof(time), "%.0f s", row.trainSeconds);
-        md << " " << (row.objective == "reference" ? "–" : time) << " |\n";
+        std::snprintf(best, sizeof(best), "%lld / %lld", static_cast<long long>(row.bestStep),
+                      static_cast<long long>(row.totalSteps));
+        const bool reference = row.objective == "reference";
+        md << " " << (reference ? "–" : best) << " | " << (reference ? "–" : time) << " |\n";
+    }
+    return md.str();
+}
+
+std::string pValueTable(const std::vector<ResultRow>& rows)
+{
+    std::ostringstream md;
+    md << "| model vs MLE |";
+    for (const auto& metric : kMetrics)
+        md << " " << metric.header << " |";
+    md << "\n|---|";
+    for (size_t k = 0; k < std::size(kMetrics); ++k)
+        md << "---:|";
+    md << "\n";
+    for (const auto& row : rows) {
+        if (row.objective == "reference" || row.objective == "mle")
+            continue;
+        md << "| " << row.label << " |";
+        for (size_t k = 0; k < std::size(kMetrics); ++k) {
+            if (k >= row.versusMle.size() || row.versusMle[k].pairs == 0) {
+                md << " – |";
+                continue;
+            }
+            const auto& t = row.versusMle[k];
+            char text[96];
+            std::snprintf(text, sizeof(text), "%+.3g (p %.2g, n %lld)", t.meanDifference, t.pValue,
+                          static_cast<long long>(t.pairs));
+            md << " " << text << " |";
+        }
+        md << "\n";
     }
     return md.str();
 }
@@ -627,7 +760,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     const auto start = Clock::now();
     checkSettings(s);
     claimOutputFolder(s);
-    const int64_t totalRuns = static_cast<int64_t>(s.configs.size() * s.seeds.size());
+    const int64_t totalRuns = static_cast<int64_t>(s.configs.size() * s.seeds.size() + s.diagnostics.size());
     Reporter reporter(progress, totalRuns);
     OracleExperimentResult result;
     result.outputDir = s.outputDir;
@@ -639,6 +772,18 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         throw Error::badInput("oracle: " + s.oraclePath + " has " + std::to_string(oracle->config().maxPositions) +
                               " positions, fewer than a synthetic document needs");
 
+    // One vocabulary for oracle and student: the oracle scores the student's ids, and Ê is indexed by them.
+    if (!s.studentPath.empty()) {
+        const auto studentTokenizer = text::loadTokenizer(s.studentPath);
+        if (!eval::sameVocabulary(*studentTokenizer, *oracleTokenizer))
+            throw Error::badInput("student: " + s.studentPath + " has another vocabulary than the oracle " + s.oraclePath +
+                                  " (" + std::to_string(studentTokenizer->vocabSize()) + " " + studentTokenizer->kind() +
+                                  " pieces vs " + std::to_string(oracleTokenizer->vocabSize()) + " " +
+                                  oracleTokenizer->kind() + "); pretrain one with --tokenizer-from the oracle");
+    } else {
+        io::readDocuments(s.studentDataPath);  // a missing or empty corpus is refused before any sampling
+    }
+
     const std::string dataDir = path(s.outputDir, "data");
     fs::create_directories(dataDir);
     writeOracleSamples(*oracle, *oracleTokenizer, path(dataDir, "train.jsonl"), s.trainDocuments, s.documentTokens, 101, reporter);
@@ -646,19 +791,24 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     writeOracleSamples(*oracle, *oracleTokenizer, path(dataDir, "test.jsonl"), s.testDocuments, s.documentTokens, 303, reporter);
     const std::string testFile = path(dataDir, "test.jsonl");
 
-    const std::string studentDir = path(s.outputDir, "student");
-    pretrainStudent(s, studentDir, reporter);
+    const std::string studentDir = s.studentPath.empty() ? path(s.outputDir, "student") : s.studentPath;
+    if (s.studentPath.empty())
+        pretrainStudent(s, studentDir, reporter);
 
-    // Fine-tune and score every (config, seed), in that order; finished ones are kept as they are.
+    // Fine-tune and score every (config, seed), in that order, then the diagnostics with the first seed;
+    // finished ones are kept as they are. Units of each metric are kept per seed for the paired tests.
     std::vector<ResultRow> rows;
     std::vector<Curve> curves;
     json runsJson = json::array();
     int64_t done = 0;
-    for (const auto& config : s.configs) {
+    using SeedUnits = std::map<uint64_t, std::map<std::string, std::vector<double>>>;
+    std::vector<SeedUnits> unitsOfRow;
+    const auto runConfig = [&](const ObjectiveConfig& config, const std::vector<uint64_t>& seeds, const std::string& kind) {
         std::map<std::string, std::vector<double>> values;
+        SeedUnits units;
         std::vector<train::RunRecord> records;
-        double seconds = 0.0;
-        for (uint64_t seed : s.seeds) {
+        double seconds = 0.0, bestSteps = 0.0, totalSteps = 0.0;
+        for (uint64_t seed : seeds) {
             const std::string name = runName(config, seed);
             const std::string dir = path(path(s.outputDir, "runs"), name);
             const std::string what = "run " + std::to_string(done + 1) + "/" + std::to_string(totalRuns) + " " + name;
@@ -668,16 +818,22 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
             const auto record = train::readRunJson(path(dir, train::kRunJson));
             records.push_back(record);
             seconds += trainSeconds(record);
+            bestSteps += static_cast<double>(record.bestStep);
+            totalSteps += record.steps.empty() ? 0.0 : static_cast<double>(record.steps.back().step);
             json runMetrics = json::object();
             for (const auto& metric : kMetrics)
                 if (scores["metrics"].contains(metric.name)) {
-                    const double v = scores["metrics"][metric.name].value("mean", 0.0);
+                    const auto& m = scores["metrics"][metric.name];
+                    const double v = m.value("mean", 0.0);
                     values[metric.name].push_back(v);
                     runMetrics[metric.name] = v;
+                    if (m.contains("units") && m["units"].is_array())
+                        units[seed][metric.name] = m["units"].get<std::vector<double>>();
                 }
             runsJson.push_back({{"name", name}, {"config", config.name}, {"seed", seed}, {"metrics", runMetrics},
                                 {"train_seconds", trainSeconds(record)}, {"eval_seconds", scores.value("eval_seconds", 0.0)},
                                 {"best_step", record.bestStep},
+                                {"steps", record.steps.empty() ? 0 : record.steps.back().step},
                                 {"best_validation_loss", std::isfinite(record.bestValidationLoss) ? json(record.bestValidationLoss) : json(nullptr)}});
             ++done;
             result.runsSkipped += !trained && !scored;
@@ -687,30 +843,113 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         ResultRow row;
         row.name = config.name;
         row.label = config.label;
-        row.objective = objective::toString(config.objective.kind);
+        row.objective = kind.empty() ? objective::toString(config.objective.kind) : kind;
         for (const auto& metric : kMetrics)
             row.metrics.push_back(values[metric.name].empty() ? eval::MetricValue{metric.name, 0.0, 0.0, 0}
                                                               : eval::summarizeMetric(metric.name, values[metric.name]));
-        row.trainSeconds = seconds / s.seeds.size();
+        const double n = static_cast<double>(seeds.size());
+        row.trainSeconds = seconds / n;
+        row.bestStep = std::llround(bestSteps / n);
+        row.totalSteps = std::llround(totalSteps / n);
         rows.push_back(row);
-        Curve curve = meanCurve(records, std::max<int64_t>(1, s.fineTuneSteps / 20));
+        unitsOfRow.push_back(units);
+        Curve curve = meanCurve(records, std::max<int64_t>(1, row.totalSteps / 20));
         curve.label = config.label;
-        curve.colour = colourOf(row.objective);
+        curve.colour = colourOf(objective::toString(config.objective.kind));
         for (const auto& other : curves)
             curve.dash += other.colour == curve.colour;
         curve.dash %= 4;
         curves.push_back(std::move(curve));
-    }
+    };
+    for (const auto& config : s.configs)
+        runConfig(config, s.seeds, "");
+    for (const auto& config : s.diagnostics)
+        runConfig(config, {s.seeds.front()}, "diagnostic");
     result.runsDone = done;
+
+    // Paired tests against MLE (the first config) over the units of the seeds both rows have.
+    for (size_t r = 1; r < rows.size(); ++r) {
+        for (const auto& metric : kMetrics) {
+            std::vector<double> a, b;
+            for (const auto& [seed, units] : unitsOfRow[r]) {
+                const auto mleSeed = unitsOfRow[0].find(seed);
+                if (mleSeed == unitsOfRow[0].end())
+                    continue;
+                const auto mine = units.find(metric.name);
+                const auto theirs = mleSeed->second.find(metric.name);
+                if (mine == units.end() || theirs == mleSeed->second.end() || mine->second.size() != theirs->second.size())
+                    continue;  // scored by another protocol: no pairs
+                a.insert(a.end(), mine->second.begin(), mine->second.end());
+                b.insert(b.end(), theirs->second.begin(), theirs->second.end());
+            }
+            rows[r].versusMle.push_back(eval::pairedSignFlipTest(a, b));
+        }
+    }
 
     // References: the student before fine-tuning and the oracle itself, over the same sampling seeds.
     const auto seeds = static_cast<int64_t>(s.seeds.size());
-    const json studentScores = scoreFolder(s, studentDir, studentDir, *oracle, *oracleTokenizer, testFile,
+    const std::string studentScoresDir = s.studentPath.empty() ? studentDir : path(s.outputDir, "student-scores");
+    fs::create_directories(studentScoresDir);
+    const json studentScores = scoreFolder(s, studentDir, studentScoresDir, *oracle, *oracleTokenizer, testFile,
                                            s.seeds.front(), seeds, reporter, "scoring the student before fine-tuning").scores;
     const json oracleScores = scoreFolder(s, s.oraclePath, dataDir, *oracle, *oracleTokenizer, testFile,
                                           s.seeds.front(), seeds, reporter, "scoring the oracle").scores;
     rows.push_back(referenceRow("student", "student before fine-tuning", studentScores));
     rows.push_back(referenceRow("oracle", "oracle (its own samples)", oracleScores));
+
+    // The sanity gate: MLE must improve on the student on both axes.
+    const auto meanOf = [](const ResultRow& row, const std::string& name) {
+        for (const auto& m : row.metrics)
+            if (m.name == name && m.count > 0)
+                return m.mean;
+        return static_cast<double>(NAN);
+    };
+    const ResultRow& studentRow = rows[rows.size() - 2];
+    SanityGate& gate = result.gate;
+    gate.studentPpl = meanOf(studentRow, "ppl");
+    gate.mlePpl = meanOf(rows[0], "ppl");
+    gate.studentOraclePpl = meanOf(studentRow, "oracle-ppl");
+    gate.mleOraclePpl = meanOf(rows[0], "oracle-ppl");
+    gate.passed = gate.mlePpl < gate.studentPpl && gate.mleOraclePpl < gate.studentOraclePpl;
+    {
+        char text[400];
+        std::snprintf(text, sizeof(text),
+                      "%s: MLE fine-tuning moved test PPL %.1f → %.1f and oracle PPL %.1f → %.1f (both must fall)%s",
+                      gate.passed ? "passed" : "FAILED", gate.studentPpl, gate.mlePpl, gate.studentOraclePpl,
+                      gate.mleOraclePpl,
+                      gate.passed ? "" : "; the setup is broken, so these numbers name no winner");
+        gate.message = text;
+    }
+
+    // Transport diagnostics: DEMD and mle/demd on the validation set at the start (the student) and at the
+    // end (each EMO run of the first seed), each with the Ê its run trained with.
+    {
+        reporter.check("transport statistics");
+        const auto validation = text::tokenizeIntoBlocks(io::readDocuments(path(dataDir, "validation.jsonl")),
+                                                         *oracleTokenizer, s.blockSize);
+        auto [student, studentTokenizer] = model::loadModelFolder(studentDir, device);
+        (void)studentTokenizer;
+        const objective::CostEmbedding studentCost(student->lmHeadWeight().detach());
+        TransportPercentiles start = transportPercentiles(*student, studentCost, validation);
+        start.model = "student";
+        result.transport.push_back(start);
+        std::vector<const ObjectiveConfig*> emoConfigs;
+        for (const auto& c : s.configs)
+            if (c.objective.kind == objective::ObjectiveKind::Emo)
+                emoConfigs.push_back(&c);
+        for (const auto& c : s.diagnostics)
+            emoConfigs.push_back(&c);
+        for (const auto* c : emoConfigs) {
+            const std::string dir = path(path(s.outputDir, "runs"), runName(*c, s.seeds.front()));
+            auto [tuned, tunedTokenizer] = model::loadModelFolder(dir, device);
+            (void)tunedTokenizer;
+            const auto cost = objective::CostEmbedding::load(path(dir, train::kCostEmbeddingFile), device);
+            TransportPercentiles end = transportPercentiles(*tuned, cost, validation);
+            end.model = runName(*c, s.seeds.front());
+            end.costFrom = c->costFrom;
+            result.transport.push_back(end);
+        }
+    }
 
     // Results: JSON, Markdown, plots.
     reporter.check("writing results");
@@ -731,16 +970,35 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         json metrics = json::array();
         for (const auto& m : row.metrics)
             metrics.push_back({{"name", m.name}, {"mean", m.mean}, {"std", m.std}, {"count", m.count}});
+        json tests = json::object();
+        for (size_t k = 0; k < row.versusMle.size() && k < std::size(kMetrics); ++k)
+            if (row.versusMle[k].pairs > 0)
+                tests[kMetrics[k].name] = {{"mean_difference", row.versusMle[k].meanDifference},
+                                           {"p_value", row.versusMle[k].pValue}, {"pairs", row.versusMle[k].pairs},
+                                           {"exact", row.versusMle[k].exact},
+                                           {"significantly_better", significantlyBetter(row, k)}};
         rowsJson.push_back({{"name", row.name}, {"label", row.label}, {"objective", row.objective},
-                            {"metrics", metrics}, {"train_seconds", row.trainSeconds}});
+                            {"metrics", metrics}, {"versus_mle", tests}, {"train_seconds", row.trainSeconds},
+                            {"best_step", row.bestStep}, {"steps", row.totalSteps}});
     }
     json curvesJson = json::array();
     for (const auto& c : curves)
         curvesJson.push_back({{"config", c.label}, {"validation_steps", c.validationSteps}, {"validation_ce", c.validationCe},
                               {"train_steps", c.trainSteps}, {"train_ce", c.trainCe}});
     result.seconds = secondsSince(start);
-    const json results = {{"format", 1}, {"experiment", "oracle"}, {"settings", settingsJson(s)},
-                          {"oracle", oracleInfo}, {"student", studentInfo}, {"rows", rowsJson}, {"runs", runsJson},
+    json transportJson = json::array();
+    for (const auto& t : result.transport)
+        transportJson.push_back({{"model", t.model}, {"cost_from", t.costFrom}, {"tokens", t.tokens},
+                                 {"mean_demd", t.meanDemd}, {"mean_ce", t.meanCe}, {"percentiles", {5, 25, 50, 75, 95}},
+                                 {"demd", t.demd}, {"mle_over_demd", t.ratio}});
+    const json gateJson = {{"passed", gate.passed}, {"student_ppl", gate.studentPpl}, {"mle_ppl", gate.mlePpl},
+                           {"student_oracle_ppl", gate.studentOraclePpl}, {"mle_oracle_ppl", gate.mleOraclePpl},
+                           {"message", gate.message}};
+    const json results = {{"format", kFormat}, {"experiment", "oracle"}, {"settings", settingsJson(s)},
+                          {"protocol", eval::toString(s.protocol)}, {"significance_level", kSignificance},
+                          {"test", "paired sign-flip (permutation) test against MLE, two-sided"},
+                          {"sanity_gate", gateJson}, {"oracle", oracleInfo}, {"student", studentInfo},
+                          {"rows", rowsJson}, {"runs", runsJson}, {"transport", transportJson},
                           {"curves", curvesJson}, {"seconds_this_invocation", result.seconds},
                           {"runs_skipped", result.runsSkipped}};
     util::writeTextFileAtomically(path(s.outputDir, "results.json"), results.dump(2) + "\n");
@@ -754,10 +1012,38 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
        << "The design of the EMO paper's oracle experiment (Table 2) with models this machine trains: the oracle's "
           "samples stand in for human text, so the oracle's perplexity of a model's samples measures precision and "
           "the model's perplexity of held-out oracle text measures recall.\n\n"
-       << "Mean ± sample standard deviation over " << s.seeds.size() << " seeds (fine-tuning and sampling). Fine-tune "
-          "time is wall time per run on this machine.\n\n"
+       << "**Sanity gate " << gate.message << ".**\n\n"
+       << "Mean ± sample standard deviation over " << s.seeds.size() << " seeds (fine-tuning and sampling); "
+          "diagnostics are one seed. **Bold**: better than MLE by a paired sign-flip test with p < 0.001 (the paper's "
+          "bold). Best step: the mean step of the best validation checkpoint, of the steps run. Fine-tune time is wall "
+          "time per run on this machine.\n\n"
        << resultsMarkdownTable(rows) << "\n"
-       << "## Setup\n\n"
+       << "### The paper's Table 2 (GPT-2 student, GPT-2-Large oracle; RESULTS.md)\n\n"
+       << "| method | PPL_oracle ↓ | MAUVE ↑ | ROUGE-1 ↑ | ROUGE-L ↑ |\n|---|---:|---:|---:|---:|\n"
+       << "| MLE | 114.46 | 77.5 | 34.59 | 29.85 |\n| TaiLr | 95.22 | 77.4 | 34.95 | 30.09 |\n"
+       << "| MixCE | 79.46 | 78.4 | 35.31 | 30.26 |\n| EMO | 55.85 | 83.4 | 37.37 | 31.17 |\n\n"
+       << "(The paper reports MAUVE and ROUGE × 100 and no test PPL; its TaiLr and MixCE rows are the best of the "
+          "{0.9, 0.8, 0.7} sweep.)\n\n"
+       << "### Paired tests against MLE\n\n"
+       << "Mean difference (model − MLE; perplexities as mean −log p in nats), two-sided p-value, pairs: "
+          "(seed, prefix) for ROUGE and oracle PPL, (seed, sample index) for MAUVE, (seed, test block) for test PPL.\n\n"
+       << pValueTable(rows) << "\n"
+       << "### Transport on the validation set\n\n"
+       << "Per-token DEMD and mle/demd (the weight paper-mode EMO puts on DEMD), percentiles 5/25/50/75/95, at the "
+          "start of fine-tuning (the student, its own head as Ê) and at the end (each EMO run of seed "
+       << s.seeds.front() << ", with its Ê).\n\n"
+       << "| model | Ê | mean CE | mean DEMD | DEMD p5 / p25 / p50 / p75 / p95 | mle/demd p5 / p25 / p50 / p75 / p95 |\n"
+          "|---|---|---:|---:|---|---|\n";
+    for (const auto& t : result.transport) {
+        char line[512];
+        std::snprintf(line, sizeof(line),
+                      "| %s | %s | %.3f | %.4f | %.3f / %.3f / %.3f / %.3f / %.3f | %.1f / %.1f / %.1f / %.1f / %.1f |\n",
+                      t.model.c_str(), t.costFrom.empty() ? "student's head" : t.costFrom.c_str(), t.meanCe, t.meanDemd,
+                      t.demd[0], t.demd[1], t.demd[2], t.demd[3], t.demd[4], t.ratio[0], t.ratio[1], t.ratio[2],
+                      t.ratio[3], t.ratio[4]);
+        md << line;
+    }
+    md << "\n## Setup\n\n"
        << setupMarkdown(s, oracleInfo, studentInfo) << "\n";
     if (plotted) {
         md << "## Plots\n\n";

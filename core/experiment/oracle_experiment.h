@@ -17,7 +17,15 @@ namespace emo::experiment {
 OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& settings,
                                            const ProgressCallback& progress = {});
 
+// The bundled inputs for settings the user left empty: the oracle resources/models/demo-base and the
+// student's corpus resources/data/pretrain/train.txt (the oracle's own), under `resourcesDir`.
+void useBundledInputs(OracleExperimentSettings& settings, const std::string& resourcesDir);
+
 // results.md's table for `rows` (mean ± std of each metric, ↓/↑ marking the better direction).
 std::string resultsMarkdownTable(const std::vector<ResultRow>& rows);
+
+// results.md's significance table: per config, each metric's mean difference to MLE (perplexities in mean
+// −log p), the p-value of the paired sign-flip test and the number of pairs.
+std::string pValueTable(const std::vector<ResultRow>& rows);
 
 } // namespace emo::experiment

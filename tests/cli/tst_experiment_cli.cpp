@@ -70,7 +70,8 @@ private Q_SLOTS:
         const auto run = runEmo(m_args, 600000);
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY2(run.out.contains("| MLE |") && run.out.contains("| EMO |"), qPrintable(run.out));
-        QVERIFY2(run.err.contains("8 runs (0 finished earlier)"), qPrintable(run.err));
+        QVERIFY2(run.err.contains("10 runs (0 finished earlier)"), qPrintable(run.err));
+        QVERIFY2(run.out.contains("sanity gate "), qPrintable(run.out));
 
         // The oracle's samples: at most the asked counts (an immediate EOS is dropped), never none.
         for (auto [name, asked] : {std::pair{"train", 24}, {"validation", 6}, {"test", 8}}) {
@@ -79,7 +80,7 @@ private Q_SLOTS:
         }
         const json results = readJson(m_out + "/results.json");
         QCOMPARE(results["experiment"], "oracle");
-        QCOMPARE(results["runs"].size(), size_t(8));  // 4 configs × 2 seeds
+        QCOMPARE(results["runs"].size(), size_t(10));  // 4 configs × 2 seeds + 2 diagnostics × 1 seed
         std::set<std::string> labels;
         for (const auto& row : results["rows"]) {
             labels.insert(row["label"].get<std::string>());
@@ -87,8 +88,9 @@ private Q_SLOTS:
                 const double mean = m["mean"];
                 const std::string name = m["name"];
                 QVERIFY2(std::isfinite(mean), name.c_str());
-                // Two seeds, in configs and references alike; a reference's test perplexity needs no sampling.
-                const bool oneRun = name == "ppl" && row["objective"] == "reference";
+                // Two seeds, in configs and references alike; a reference's test perplexity needs no sampling,
+                // a diagnostic has one seed.
+                const bool oneRun = (name == "ppl" && row["objective"] == "reference") || row["objective"] == "diagnostic";
                 QCOMPARE(m["count"].get<int>(), oneRun ? 1 : 2);
                 if (name == "ppl" || name == "oracle-ppl")
                     QVERIFY2(mean > 1.0, name.c_str());
@@ -96,8 +98,8 @@ private Q_SLOTS:
                     QVERIFY2(mean >= 0.0 && mean <= 1.0, name.c_str());
             }
         }
-        for (const char* label : {"MLE", "TaiLr γ=1e-07", "MixCE η=0.5", "EMO", "student before fine-tuning",
-                                  "oracle (its own samples)"})
+        for (const char* label : {"MLE", "TaiLr r=0.9", "MixCE η=0.9", "EMO", "EMO, Ê of the oracle", "EMO, random Ê",
+                                  "student before fine-tuning", "oracle (its own samples)"})
             QVERIFY2(labels.count(label), label);
         // Means over seeds match the per-run values.
         double sum = 0.0;
@@ -146,7 +148,7 @@ private Q_SLOTS:
 
         const auto run = runEmo(m_args, 600000);
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-        QVERIFY2(run.err.contains("8 runs (7 finished earlier)"), qPrintable(run.err));
+        QVERIFY2(run.err.contains("10 runs (9 finished earlier)"), qPrintable(run.err));
         QCOMPARE(fs::last_write_time(keptScores), keptTime);
         const json after = readJson(m_out + "/results.json");
         // The redone run is the same computation with the same seeds: the same numbers.
