@@ -13,6 +13,9 @@ struct EvalProtocol {
     int samples = 5;
     int seeds = 1;
     int maxPrefixes = 100;
+    // The EMO repository's evaluation (fixed-length samples, MAUVE per sample index, oracle PPL of prefix +
+    // continuation) instead of the pooled one (samples stop at EOS, MAUVE over all samples).
+    bool official = false;
 };
 
 } // namespace emo::widgets

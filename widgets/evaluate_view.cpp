@@ -223,12 +223,18 @@ EvaluateView::EvaluateView(QWidget* parent)
     m_maxPrefixes = makeSpin("maxPrefixesSpin", 0, 10000000, defaults.maxPrefixes,
                              tr("Use at most this many texts of the data set (0: all)"));
     m_maxPrefixes->setSpecialValueText(tr("all"));
+    m_official = new QCheckBox(tr("Official protocol (the EMO repository's)"), protocolBox);
+    m_official->setObjectName("officialProtocolBox");
+    m_official->setToolTip(tr("Fixed-length samples, MAUVE once per sample index and averaged, oracle perplexity "
+                              "of prefix + continuation, ROUGE without stemming. Off: samples stop at EOS and are "
+                              "cut to the reference's words, MAUVE over all samples at once."));
     auto* protocolForm = new QFormLayout(protocolBox);
     protocolForm->addRow(tr("Prefix words"), m_prefixWords);
     protocolForm->addRow(tr("Continuation words"), m_continuationWords);
     protocolForm->addRow(tr("Samples per prefix"), m_samples);
     protocolForm->addRow(tr("Seeds"), m_seeds);
     protocolForm->addRow(tr("Max prefixes"), m_maxPrefixes);
+    protocolForm->addRow(m_official);
 
     m_run = new QPushButton(tr("Run"), inputs);
     m_run->setObjectName("runButton");
@@ -236,9 +242,38 @@ EvaluateView::EvaluateView(QWidget* parent)
     m_cancel = new QPushButton(tr("Cancel"), inputs);
     m_cancel->setObjectName("cancelButton");
     m_cancel->setEnabled(false);
-    auto* openResults = new QPushButton(tr("Open experiment results…"), inputs);
+    auto* experimentBox = new QGroupBox(tr("Oracle experiment (the paper's Table 2)"), inputs);
+    m_experimentScale = new QComboBox(experimentBox);
+    m_experimentScale->setObjectName("experimentScaleCombo");
+    m_experimentScale->addItem(tr("quick (about 10 min)"), QStringLiteral("quick"));
+    m_experimentScale->addItem(tr("full (up to 2 h)"), QStringLiteral("full"));
+    m_experimentScale->addItem(tr("micro (a smoke run, seconds)"), QStringLiteral("micro"));
+    m_experimentFolder = new QLineEdit(experimentBox);
+    m_experimentFolder->setObjectName("experimentFolderEdit");
+    m_experimentFolder->setPlaceholderText(tr("results folder"));
+    m_experimentFolder->setText(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-quick")));
+    m_experimentFolder->setToolTip(tr("Where the experiment writes; running again on the same folder resumes it"));
+    // The default folder follows the scale until the user types another.
+    connect(m_experimentScale, &QComboBox::currentIndexChanged, this, [this] {
+        const QString current = QDir::fromNativeSeparators(m_experimentFolder->text());
+        if (current.isEmpty() || current.startsWith(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-"))))
+            m_experimentFolder->setText(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-") + experimentScale()));
+    });
+    m_runExperiment = new QPushButton(tr("Run experiment"), experimentBox);
+    m_runExperiment->setObjectName("runExperimentButton");
+    m_runExperiment->setToolTip(tr("Oracle samples as data; MLE, TaiLr, MixCE and EMO fine-tunes of a student, "
+                                   "scored with paired tests against MLE. Cancel keeps what is finished."));
+    connect(m_runExperiment, &QPushButton::clicked, this, &EvaluateView::requestExperiment);
+    auto* openResults = new QPushButton(tr("Open results…"), experimentBox);
     openResults->setObjectName("openResultsButton");
     openResults->setToolTip(tr("Show a folder written by `emo experiment oracle` (results.md and its plots)"));
+    auto* experimentButtons = new QHBoxLayout;
+    experimentButtons->addWidget(m_runExperiment);
+    experimentButtons->addWidget(openResults);
+    auto* experimentForm = new QFormLayout(experimentBox);
+    experimentForm->addRow(tr("Scale"), m_experimentScale);
+    experimentForm->addRow(tr("Folder"), m_experimentFolder);
+    experimentForm->addRow(experimentButtons);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancel);
@@ -258,7 +293,7 @@ EvaluateView::EvaluateView(QWidget* parent)
     inputLayout->addLayout(buttons);
     inputLayout->addWidget(m_progress);
     inputLayout->addWidget(m_status);
-    inputLayout->addWidget(openResults);
+    inputLayout->addWidget(experimentBox);
     inputLayout->addStretch();
     auto* inputScroll = new QScrollArea(this);
     inputScroll->setWidget(inputs);
@@ -448,6 +483,7 @@ EvalProtocol EvaluateView::protocol() const
     p.samples = m_samples->value();
     p.seeds = m_seeds->value();
     p.maxPrefixes = m_maxPrefixes->value();
+    p.official = m_official->isChecked();
     return p;
 }
 
@@ -458,6 +494,35 @@ void EvaluateView::setProtocol(const EvalProtocol& protocol)
     m_samples->setValue(protocol.samples);
     m_seeds->setValue(protocol.seeds);
     m_maxPrefixes->setValue(protocol.maxPrefixes);
+    m_official->setChecked(protocol.official);
+}
+
+QString EvaluateView::experimentScale() const
+{
+    return m_experimentScale->currentData().toString();
+}
+
+QString EvaluateView::experimentFolder() const
+{
+    return m_experimentFolder->text().trimmed();
+}
+
+void EvaluateView::setExperimentFolder(const QString& folder)
+{
+    m_experimentFolder->setText(folder);
+}
+
+void EvaluateView::requestExperiment()
+{
+    if (m_busy)
+        return;
+    const QString folder = experimentFolder();
+    if (folder.isEmpty()) {
+        m_status->setText(tr("Choose a folder for the experiment's results first."));
+        return;
+    }
+    m_status->setText(tr("Running the oracle experiment (%1) into %2…").arg(experimentScale(), QDir::toNativeSeparators(folder)));
+    Q_EMIT experimentRequested(experimentScale(), folder);
 }
 
 int EvaluateView::metricColumn(const QString& metric) const
@@ -642,10 +707,12 @@ void EvaluateView::setBusy(bool busy)
 {
     m_busy = busy;
     m_run->setEnabled(!busy);
+    m_runExperiment->setEnabled(!busy);
     m_cancel->setEnabled(busy);
     if (busy) {
         m_progress->setRange(0, 0);
-        m_status->setText(tr("Evaluating…"));
+        if (!m_status->text().startsWith(tr("Running the oracle experiment")))
+            m_status->setText(tr("Evaluating…"));
     } else {
         if (m_progress->maximum() == 0)
             m_progress->setRange(0, 1);

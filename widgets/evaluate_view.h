@@ -13,6 +13,7 @@ class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
@@ -27,7 +28,8 @@ namespace emo::widgets {
 // View "Evaluate": pick models, a data set, an oracle / feature model, metrics and the prefix →
 // continuation protocol; the results come back as one EvalReport per model and show as a table
 // (mean ± std, the best value per metric in bold) and the MAUVE divergence curves. A second tab shows
-// the folder `emo experiment oracle` writes (results.md rendered, its PNG plots below).
+// the folder `emo experiment oracle` writes (results.md rendered with its sanity gate and p-values, its PNG
+// plots below); the experiment itself can be started here too (progress, cancel, resume by running again).
 class EvaluateView : public QWidget, public ExportableView {
     Q_OBJECT
 public:
@@ -74,8 +76,14 @@ public Q_SLOTS:
     void chooseModelFolder();
     void chooseDataFile();
     void requestEvaluate();
+    void requestExperiment();
+    QString experimentScale() const;   // "quick" | "full" | "micro"
+    QString experimentFolder() const;
+    void setExperimentFolder(const QString& folder);
 
 Q_SIGNALS:
+    // `emo experiment oracle` at a scale into a folder (an existing one of the same experiment resumes).
+    void experimentRequested(const QString& scale, const QString& folder);
     void evaluateRequested(const QStringList& modelFolders, const QString& data, const QString& oracle,
                            const QStringList& metrics, const emo::widgets::EvalProtocol& protocol);
     void cancelRequested();
@@ -99,6 +107,10 @@ private:
     QSpinBox* m_samples = nullptr;
     QSpinBox* m_seeds = nullptr;
     QSpinBox* m_maxPrefixes = nullptr;
+    QCheckBox* m_official = nullptr;
+    QComboBox* m_experimentScale = nullptr;
+    QLineEdit* m_experimentFolder = nullptr;
+    QPushButton* m_runExperiment = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -303,6 +303,13 @@ void MainWindow::wireSession()
                 });
             });
     connect(m_evaluate, &widgets::EvaluateView::cancelRequested, this, [s] { s->cancel(); });
+    connect(m_evaluate, &widgets::EvaluateView::experimentRequested, this, [this](const QString& scale, const QString& folder) {
+        onWorker([s = m_session, scale, folder] { s->runExperiment(scale, folder); });
+    });
+    connect(s, &Session::experimentFinished, this, [this](const QString& folder, const QString& gate) {
+        m_evaluate->openResultsFolder(folder);
+        statusBar()->showMessage(tr("Experiment finished: sanity gate %1").arg(gate), 15000);
+    });
     connect(s, &Session::evaluated, m_evaluate, &widgets::EvaluateView::addReport);
     // The Compare view shows MAUVE and ROUGE of its two models once the Evaluate view has computed them.
     connect(s, &Session::evaluated, this, [this](const eval::EvalReport& report) {
@@ -323,13 +330,13 @@ void MainWindow::wireSession()
         m_train->setBusy(busy && what == Session::tr("Training"));
         m_inspector->setBusy(busy && what == Session::tr("Inspecting"));
         m_compare->setBusy(busy && what == Session::tr("Comparing"));
-        m_evaluate->setBusy(busy && what == Session::tr("Evaluating"));
+        m_evaluate->setBusy(busy && (what == Session::tr("Evaluating") || what == Session::tr("Running the experiment")));
     });
     connect(s, &Session::progress, this, [this](const QString& stage, qint64 done, qint64 total) {
         m_busyLabel->setText(QStringLiteral("%1: %2").arg(m_currentJob, stage));
         m_busyProgress->setRange(0, total > 0 ? int(total) : 0);
         m_busyProgress->setValue(int(done));
-        if (m_currentJob == Session::tr("Evaluating"))
+        if (m_currentJob == Session::tr("Evaluating") || m_currentJob == Session::tr("Running the experiment"))
             m_evaluate->setProgress(stage, done, total);
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });

@@ -2,9 +2,12 @@
 
 #include "eval/model_evaluation.h"
 #include "eval/perplexity.h"
+#include "experiment/oracle_experiment.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
 #include "io/dataset.h"
+#include "text/document_blocks.h"
+#include "text/sequence_convention.h"
 #include "model/language_model.h"
 #include "model/model_folder.h"
 #include "model/stored_dtype.h"
@@ -14,6 +17,7 @@
 #include "transport/exact_emd.h"
 #include "util/device.h"
 #include "util/error.h"
+#include "util/resources_dir.h"
 #include "util/runtime.h"
 
 #include <spdlog/spdlog.h>
@@ -128,7 +132,7 @@ void Session::openDataset(const QString& path)
         preview.documents = static_cast<qint64>(documents.size());
         for (size_t i = 0; i < documents.size(); ++i) {
             preview.characters += static_cast<qint64>(documents[i].size());
-            preview.tokens += static_cast<qint64>(m_tokenizer->encode(documents[i]).size()) + (m_tokenizer->eosId() >= 0 ? 1 : 0);
+            preview.tokens += static_cast<qint64>(text::encodeDocument(*m_tokenizer, documents[i]).size());
             if (i % 64 == 0) {
                 Q_EMIT progress(tr("tokenizing"), static_cast<qint64>(i), static_cast<qint64>(documents.size()));
                 if (!keepGoing())
@@ -277,7 +281,7 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
         // Perplexity of both on (the first blocks of) the open data set, as the summary's data row.
         if (!m_datasetPath.empty()) {
             const int64_t block = std::min<int64_t>(256, std::min(m_model->config().maxPositions, otherModelPtr->config().maxPositions));
-            auto blocks = io::tokenizeIntoBlocks(io::readDocuments(m_datasetPath), *m_tokenizer, block);
+            auto blocks = text::tokenizeIntoBlocks(io::readDocuments(m_datasetPath), *m_tokenizer, block);
             blocks = blocks.slice(0, 0, std::min<int64_t>(blocks.size(0), 64));
             comparison.perplexityA = eval::computePerplexity(*m_model, blocks, 8, progress).perplexity;
             comparison.perplexityB = eval::computePerplexity(*otherModelPtr, blocks, 8, progress).perplexity;
@@ -301,6 +305,8 @@ void Session::evaluate(const QStringList& modelFolders, const QString& data, con
         settings.continuation.samplesPerPrefix = protocol.samples;
         settings.continuation.seeds = protocol.seeds;
         settings.continuation.maxPrefixes = protocol.maxPrefixes;
+        settings.continuation.protocol = protocol.official ? eval::ContinuationProtocol::Official
+                                                           : eval::ContinuationProtocol::Pooled;
         settings.fewShot.maxExamples = protocol.maxPrefixes;
         const ProgressCallback progress = reporter();
         model::LanguageModel* oracleModel = nullptr;
@@ -314,6 +320,17 @@ void Session::evaluate(const QStringList& modelFolders, const QString& data, con
             result.report.data = data.toStdString();
             Q_EMIT evaluated(result.report);
         }
+    });
+}
+
+void Session::runExperiment(const QString& scale, const QString& folder)
+{
+    runJob(tr("Running the experiment"), [&] {
+        auto settings = experiment::OracleExperimentSettings::preset(scale.toStdString());
+        experiment::useBundledInputs(settings, util::resourcesDir(EMO_RESOURCES_DIR));
+        settings.outputDir = folder.toStdString();
+        const auto result = experiment::runOracleExperiment(settings, reporter());
+        Q_EMIT experimentFinished(folder, QString::fromStdString(result.gate.message));
     });
 }
 

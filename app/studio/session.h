@@ -50,6 +50,9 @@ public Q_SLOTS:
     // Each model's metrics on the data set, one `evaluated` report per model.
     void evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle, const QStringList& metrics,
                   const emo::widgets::EvalProtocol& protocol);
+    // `emo experiment oracle` at `scale` ("full" | "quick" | "micro") into `folder`, with the bundled oracle and
+    // corpus; running it again on the same folder resumes. experimentFinished(folder) when it is complete.
+    void runExperiment(const QString& scale, const QString& folder);
 
 Q_SIGNALS:
     void modelLoaded(const emo::widgets::ModelCard& card);
@@ -61,6 +64,7 @@ Q_SIGNALS:
     void transportReady(const emo::inspect::TransportReport& report);
     void comparisonReady(const emo::generate::ModelComparison& comparison);
     void evaluated(const emo::eval::EvalReport& report);
+    void experimentFinished(const QString& folder, const QString& gate);
     // Long work: stage text, done/total (total 0 = unknown); busy(false) when it ends, however it ends.
     void progress(const QString& stage, qint64 done, qint64 total);
     void busyChanged(bool busy, const QString& what);

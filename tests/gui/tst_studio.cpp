@@ -403,19 +403,33 @@ void TestStudio::openExperimentResults()
 {
     // A results folder as `emo experiment oracle` writes it (micro scale: seconds), opened in the Evaluate view;
     // EMO_GUI_TEST_EXPERIMENT names a finished one instead (the README's screenshot of the full run).
+    // By default the experiment is started from the view, as a user does (micro scale, the bundled oracle),
+    // cancelled once its first fine-tune has saved a run, and run again on the same folder to resume.
     QString out = qEnvironmentVariable("EMO_GUI_TEST_EXPERIMENT");
+    m_window->showView(MainWindow::Evaluate);
+    auto* view = m_window->evaluateView();
     if (out.isEmpty()) {
         out = m_runs.filePath("oracle-experiment");
-        QProcess cli;
-        cli.start(EMO_CLI_PATH, {"experiment", "oracle", "--scale", "micro", "--oracle", demoModel(), "--student-data",
-                                 smallData(), "--out", out});
-        QVERIFY(cli.waitForFinished(300000));
-        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        auto* scale = view->findChild<QComboBox*>("experimentScaleCombo");
+        scale->setCurrentIndex(scale->findData(QStringLiteral("micro")));
+        view->setExperimentFolder(out);
+        auto* run = view->findChild<QPushButton*>("runExperimentButton");
+        QTest::mouseClick(run, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + "/runs/mle-s1/run.json"), 300000);
+        QTest::mouseClick(view->findChild<QPushButton*>("cancelButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 120000);
+        QVERIFY(!QFile::exists(out + "/results.md"));
+        QTest::mouseClick(run, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->isBusy(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 600000);
+        QVERIFY(QFile::exists(out + "/results.md"));
+    } else {
+        QVERIFY(view->openResultsFolder(out));
     }
-    m_window->showView(MainWindow::Evaluate);
-    QVERIFY(m_window->evaluateView()->openResultsFolder(out));
-    auto* markdown = m_window->evaluateView()->findChild<QTextBrowser*>("resultsMarkdown");
-    QVERIFY(markdown->toPlainText().contains("student before fine-tuning"));
+    auto* markdown = view->findChild<QTextBrowser*>("resultsMarkdown");
+    QTRY_VERIFY_WITH_TIMEOUT(markdown->toPlainText().contains("student before fine-tuning"), 30000);
+    QVERIFY(markdown->toPlainText().contains("Sanity gate"));
+    QVERIFY(markdown->toPlainText().contains("vs MLE"));  // the p-value table
     QVERIFY(!markdown->toMarkdown().contains("!["));  // the plots are shown once, below the text
     const auto images = m_window->evaluateView()->findChildren<QLabel*>("resultImage");
     QCOMPARE(images.size(), 7);
