@@ -68,6 +68,22 @@ bool significantlyBetter(const ResultRow& row, size_t k)
 }
 
 
+// A Markdown header over the metrics: "| first | <metric headers> | extra… |" and its separator line
+// (numbers right-aligned).
+std::string metricTableHeader(const std::string& first, const std::vector<std::string>& extra)
+{
+    std::string header = "| " + first + " |", separator = "|---|";
+    for (const auto& metric : kMetrics) {
+        header += std::string(" ") + metric.header + " |";
+        separator += "---:|";
+    }
+    for (const auto& column : extra) {
+        header += " " + column + " |";
+        separator += "---:|";
+    }
+    return header + "\n" + separator + "\n";
+}
+
 double secondsSince(Clock::time_point start)
 {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -114,7 +130,7 @@ ObjectiveConfig emoWithCost(const std::string& costFrom)
     c.costFrom = costFrom;
     const bool random = costFrom.rfind("random", 0) == 0;
     c.name = random ? "emo-cost-random" : "emo-cost-" + costFrom;
-    c.label = random ? "EMO, random Ê" : "EMO, Ê of the " + costFrom;
+    c.label = random ? "EMO, random Ê" : "EMO, " + costFrom + "'s Ê";
     return c;
 }
 
@@ -377,6 +393,7 @@ std::vector<eval::MetricValue> scoreModel(const OracleExperimentSettings& s, mod
     models.oracleTokenizer = &oracleTokenizer;
     eval::ModelEvaluationSettings settings;
     settings.metrics = {"oracle-ppl", "ppl", "mauve", "rouge"};
+    settings.pplBlock = s.blockSize;  // test perplexity on blocks as the runs trained (the oracle has more positions)
     settings.seed = firstSeed;
     settings.continuation.protocol = s.protocol;
     settings.continuation.continuationTokens = s.continuationTokens;
@@ -702,13 +719,7 @@ void useBundledInputs(OracleExperimentSettings& settings, const std::string& res
 std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
 {
     std::ostringstream md;
-    md << "| model |";
-    for (const auto& metric : kMetrics)
-        md << " " << metric.header << " |";
-    md << " best step | fine-tune time |\n|---|";
-    for (size_t k = 0; k < std::size(kMetrics); ++k)
-        md << "---:|";
-    md << "---:|---:|\n";
+    md << metricTableHeader("model", {"best step", "fine-tune time"});
     for (const auto& row : rows) {
         md << "| " << row.label << " |";
         for (size_t k = 0; k < row.metrics.size(); ++k) {
@@ -728,13 +739,7 @@ std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
 std::string pValueTable(const std::vector<ResultRow>& rows)
 {
     std::ostringstream md;
-    md << "| model vs MLE |";
-    for (const auto& metric : kMetrics)
-        md << " " << metric.header << " |";
-    md << "\n|---|";
-    for (size_t k = 0; k < std::size(kMetrics); ++k)
-        md << "---:|";
-    md << "\n";
+    md << metricTableHeader("model vs MLE", {});
     for (const auto& row : rows) {
         if (row.objective == "reference" || row.objective == "mle")
             continue;

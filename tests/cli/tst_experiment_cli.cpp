@@ -98,7 +98,7 @@ private Q_SLOTS:
                     QVERIFY2(mean >= 0.0 && mean <= 1.0, name.c_str());
             }
         }
-        for (const char* label : {"MLE", "TaiLr r=0.9", "MixCE η=0.9", "EMO", "EMO, Ê of the oracle", "EMO, random Ê",
+        for (const char* label : {"MLE", "TaiLr r=0.9", "MixCE η=0.9", "EMO", "EMO, oracle's Ê", "EMO, random Ê",
                                   "student before fine-tuning", "oracle (its own samples)"})
             QVERIFY2(labels.count(label), label);
         // Means over seeds match the per-run values.
