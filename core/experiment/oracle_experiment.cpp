@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <tuple>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -277,6 +278,25 @@ void writeOracleSamples(model::LanguageModel& oracle, const text::Tokenizer& tok
         throw Error::runtime("oracle samples: every sample of " + file + " was empty");
     util::writeTextFileAtomically(file, text);
     spdlog::info("experiment: {} oracle samples in {}", kept, file);
+}
+
+// `count` unconditional samples of `model` (from the family's start token, stopped at EOS or after
+// `tokens`): mean length in tokens without the EOS, and the share that ended by EOS.
+std::pair<double, double> sampleLengths(model::LanguageModel& model, const text::Tokenizer& tokenizer, int64_t count,
+                                        int64_t tokens, Reporter& reporter, const std::string& what)
+{
+    generate::SampleSettings settings;
+    settings.maxNewTokens = tokens;
+    settings.seed = 404;
+    generate::Sampler sampler(model, &tokenizer);
+    const auto samples = sampler.sample(std::vector<std::string>(static_cast<size_t>(count)), settings,
+                                        [&](const Progress&) { return reporter.report(what); });
+    double length = 0.0, ended = 0.0;
+    for (const auto& sample : samples) {
+        length += static_cast<double>(sample.tokenIds.size()) - (sample.finishedByEos ? 1.0 : 0.0);
+        ended += sample.finishedByEos ? 1.0 : 0.0;
+    }
+    return {length / static_cast<double>(count), ended / static_cast<double>(count)};
 }
 
 // What an earlier invocation left in a run folder.
@@ -956,6 +976,25 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         }
     }
 
+    // Sample lengths (does an objective change where its samples stop?): each config's first-seed run and
+    // the references, 64 unconditional samples each.
+    {
+        const std::string what = "sample lengths";
+        reporter.check(what);
+        for (auto& row : rows) {
+            const bool isOracle = row.name == "oracle";
+            const std::string dir = isOracle ? s.oraclePath
+                                    : row.name == "student" ? studentDir
+                                                            : path(path(s.outputDir, "runs"), row.name + "-s" + std::to_string(s.seeds.front()));
+            model::ModelFolder loaded;
+            if (!isOracle)
+                loaded = model::loadModelFolder(dir, device);
+            std::tie(row.meanSampleTokens, row.eosShare) =
+                sampleLengths(isOracle ? *oracle : *loaded.model, isOracle ? *oracleTokenizer : *loaded.tokenizer, 64,
+                              s.documentTokens, reporter, what);
+        }
+    }
+
     // Results: JSON, Markdown, plots.
     reporter.check("writing results");
     const auto describe = [](const model::LanguageModel& m) {
@@ -984,7 +1023,8 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
                                            {"significantly_better", significantlyBetter(row, k)}};
         rowsJson.push_back({{"name", row.name}, {"label", row.label}, {"objective", row.objective},
                             {"metrics", metrics}, {"versus_mle", tests}, {"train_seconds", row.trainSeconds},
-                            {"best_step", row.bestStep}, {"steps", row.totalSteps}});
+                            {"best_step", row.bestStep}, {"steps", row.totalSteps},
+                            {"mean_sample_tokens", row.meanSampleTokens}, {"eos_share", row.eosShare}});
     }
     json curvesJson = json::array();
     for (const auto& c : curves)
@@ -1046,6 +1086,15 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
                       t.model.c_str(), t.costFrom.empty() ? "student's head" : t.costFrom.c_str(), t.meanCe, t.meanDemd,
                       t.demd[0], t.demd[1], t.demd[2], t.demd[3], t.demd[4], t.ratio[0], t.ratio[1], t.ratio[2],
                       t.ratio[3], t.ratio[4]);
+        md << line;
+    }
+    md << "\n### Unconditional samples\n\n64 samples of each model (seed " << s.seeds.front()
+       << " for the fine-tunes) from the start token, stopped at EOS or after " << s.documentTokens
+       << " tokens, as the oracle's own documents were drawn.\n\n| model | mean tokens | ended by EOS |\n|---|---:|---:|\n";
+    for (const auto& row : rows) {
+        char line[256];
+        std::snprintf(line, sizeof(line), "| %s | %.1f | %.0f %% |\n", row.label.c_str(), row.meanSampleTokens,
+                      100.0 * row.eosShare);
         md << line;
     }
     md << "\n## Setup\n\n"

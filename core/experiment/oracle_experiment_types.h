@@ -84,6 +84,10 @@ struct ResultRow {
     double trainSeconds = 0.0;  // mean over seeds (0 for reference rows)
     int64_t bestStep = 0;       // mean best-validation step over seeds
     int64_t totalSteps = 0;
+    // Unconditional samples of the first seed's model (or the reference model), stopped at EOS or at the
+    // document length: mean tokens (EOS not counted) and the share that ended by EOS.
+    double meanSampleTokens = 0.0;
+    double eosShare = 0.0;
 };
 
 // The sanity gate: MLE fine-tuning must lower both the test perplexity and the oracle perplexity of the

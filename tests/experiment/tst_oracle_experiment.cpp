@@ -103,7 +103,14 @@ private Q_SLOTS:
             QVERIFY(std::is_sorted(d.begin(), d.end()));
             QVERIFY(d.front() >= 0.0 && d.back() <= 2.0);
         }
+        // Unconditional sample lengths for every row: within the document length, EOS share a fraction.
+        for (const auto& row : rows) {
+            const double tokens = row["mean_sample_tokens"], eos = row["eos_share"];
+            QVERIFY2(tokens > 0.0 && tokens <= 24.0, row["name"].get<std::string>().c_str());
+            QVERIFY(eos >= 0.0 && eos <= 1.0);
+        }
         const std::string md = emo::util::readTextFile(out + "/results.md");
+        QVERIFY(md.find("Unconditional samples") != std::string::npos);
         QVERIFY(md.find("Sanity gate") != std::string::npos);
         QVERIFY(md.find("114.46") != std::string::npos);  // the paper's numbers beside ours
         if (qEnvironmentVariableIsSet("EMO_PRINT_STAGES"))
@@ -119,7 +126,7 @@ private Q_SLOTS:
         const std::vector<std::string> kinds = {"oracle samples validation.jsonl: ", "pretraining the student: training 3/",
                                                 "run 5/10 mixce-e0.9-s1: training 3/", "run 7/10 emo-s1: sampling",
                                                 "run 10/10 emo-cost-random-s1: training 3/", "scoring the oracle",
-                                                "transport statistics"};
+                                                "transport statistics", "sample lengths"};
         for (const auto& kind : kinds) {
             bool seen = false;
             for (const auto& stage : m_stages)

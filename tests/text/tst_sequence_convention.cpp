@@ -135,6 +135,32 @@ private Q_SLOTS:
             QCOMPARE(ids, emo::text::encodePrompt(*loaded.tokenizer, "grace and truth"));
         }
     }
+
+    void shippedLlamaModelsWereTrainedWithBos()
+    {
+        // A BOS row the model never trained keeps about its initial norm while the rows of real pieces grow:
+        // demo-base before the convention had 0.28 against a median of 0.68 for the corpus's pieces. Trained
+        // with BOS before every document, its row is a trained row like the others.
+        for (const char* name : {"demo-base", "demo-mle", "demo-emo"}) {
+            const std::string folder = emo::test::sourceDir() + "/resources/models/" + name;
+            auto loaded = emo::model::loadModelFolder(folder);
+            torch::Tensor embedding;
+            for (const auto& [tensorName, tensor] : loaded.model->namedHfTensors())
+                if (tensorName == "model.embed_tokens.weight")
+                    embedding = tensor;
+            QVERIFY(embedding.defined());
+            const auto norms = embedding.norm(2, 1).to(torch::kDouble);
+            std::vector<int64_t> seen;
+            for (const auto& doc : {"And Jesus said unto them, Verily I say unto you.",
+                                    "It is a truth universally acknowledged, that a single man in possession of a good fortune."})
+                for (int64_t id : loaded.tokenizer->encode(doc))
+                    seen.push_back(id);
+            const auto pieceNorms = norms.index_select(0, torch::tensor(seen, torch::kLong));
+            const double median = pieceNorms.median().item<double>();
+            const double bos = norms[loaded.tokenizer->bosId()].item<double>();
+            QVERIFY2(bos > 0.5 * median, qPrintable(QString("%1: BOS row norm %2, median piece %3").arg(name).arg(bos).arg(median)));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSequenceConvention)
