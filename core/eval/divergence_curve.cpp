@@ -71,7 +71,9 @@ DivergenceCurve divergenceCurve(const std::vector<double>& p, const std::vector<
 
 double mauveArea(const DivergenceCurve& curve)
 {
-    return 0.5 * (sortedTrapezoid(curve.x, curve.y) + sortedTrapezoid(curve.y, curve.x));
+    // An area inside the unit square: when p = q every point is (1, 1) and rounding can pass 1 by an ulp.
+    const double area = 0.5 * (sortedTrapezoid(curve.x, curve.y) + sortedTrapezoid(curve.y, curve.x));
+    return std::clamp(area, 0.0, 1.0);
 }
 
 } // namespace emo::eval

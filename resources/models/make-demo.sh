@@ -6,9 +6,9 @@
 #   demo-emo   ... and with EMO (paper mode): same data, seed, steps and hyper-parameters.
 # Each keeps its run.json and metrics.jsonl so the app shows real training curves out of the box.
 #
-# Timings on this 2-core machine (wall, shared with builds): pretraining 3814 s (7.31 M parameters, validation
-# CE 4.637), each fine-tune ~270 s (150 steps). The shipped demo-base was cancelled at step 706 of a 2400-step
-# schedule and resumed exactly as this 1800-step run, so a fresh run differs in its first 706 learning rates.
+# Timings on this 2-core machine (wall, one thread, beside builds and tests): pretraining 4095 s (7.31 M
+# parameters, validation CE 4.641 with BOS before every document, as text/sequence_convention.h says), each
+# fine-tune 283 s (MLE) and 293 s (EMO) (150 steps).
 #
 # Usage: bash resources/models/make-demo.sh            (the full recipe)
 #        EMO_DEMO_SCALE=micro EMO_DEMO_OUT=/tmp/x bash resources/models/make-demo.sh   (seconds; ctest runs it)

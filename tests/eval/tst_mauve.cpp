@@ -155,6 +155,10 @@ private Q_SLOTS:
     {
         const std::vector<double> h{0.25, 0.25, 0.5};
         QCOMPARE(mauveArea(divergenceCurve(h, h, 25, 5.0)), 1.0);
+        // Never above 1, not even by an ulp (a fine-tuned model's MAUVE came out 1.0000000000000002).
+        for (const std::vector<double>& g : {std::vector<double>{1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.1, 0.2, 0.7},
+                                             {0.3, 0.7}, {0.05, 0.15, 0.35, 0.45}, {0.125, 0.125, 0.25, 0.5}})
+            QVERIFY(mauveArea(divergenceCurve(g, g, 25, 5.0)) <= 1.0);
         QCOMPARE(klMultinomial({0.5, 0.5}, {1.0, 0.0}), std::numeric_limits<double>::infinity());
     }
 
