@@ -35,7 +35,14 @@
 #include <limits>
 
 namespace emo::widgets {
+
 namespace {
+
+// ~/emo-experiments/oracle-<scale>: where the view's experiment writes unless the user names another folder.
+QString defaultExperimentFolder(const QString& scale)
+{
+    return QDir::home().filePath(QStringLiteral("emo-experiments/oracle-") + scale);
+}
 
 using emo::eval::EvalReport;
 using emo::eval::MetricValue;
@@ -251,13 +258,13 @@ EvaluateView::EvaluateView(QWidget* parent)
     m_experimentFolder = new QLineEdit(experimentBox);
     m_experimentFolder->setObjectName("experimentFolderEdit");
     m_experimentFolder->setPlaceholderText(tr("results folder"));
-    m_experimentFolder->setText(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-quick")));
+    m_experimentFolder->setText(defaultExperimentFolder(QStringLiteral("quick")));
     m_experimentFolder->setToolTip(tr("Where the experiment writes; running again on the same folder resumes it"));
     // The default folder follows the scale until the user types another.
     connect(m_experimentScale, &QComboBox::currentIndexChanged, this, [this] {
         const QString current = QDir::fromNativeSeparators(m_experimentFolder->text());
-        if (current.isEmpty() || current.startsWith(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-"))))
-            m_experimentFolder->setText(QDir::home().filePath(QStringLiteral("emo-experiments/oracle-") + experimentScale()));
+        if (current.isEmpty() || current.startsWith(defaultExperimentFolder(QString())))
+            m_experimentFolder->setText(defaultExperimentFolder(experimentScale()));
     });
     m_runExperiment = new QPushButton(tr("Run experiment"), experimentBox);
     m_runExperiment->setObjectName("runExperimentButton");

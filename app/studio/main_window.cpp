@@ -319,7 +319,11 @@ void MainWindow::wireSession()
                 m_compare->setMetric(model, QString::fromStdString(metric.name).toUpper(), metric.mean);
     });
 
-    connect(s, &Session::busyChanged, this, [this](bool busy, const QString& what) {
+    // The jobs whose progress the Evaluate view shows as its own.
+    const auto evaluateViewsJob = [](const QString& job) {
+        return job == Session::tr("Evaluating") || job == Session::tr("Running the experiment");
+    };
+    connect(s, &Session::busyChanged, this, [this, evaluateViewsJob](bool busy, const QString& what) {
         m_busy = busy;
         m_currentJob = busy ? what : QString();
         m_busyLabel->setText(busy ? what + QStringLiteral("…") : tr("Ready"));
@@ -330,13 +334,13 @@ void MainWindow::wireSession()
         m_train->setBusy(busy && what == Session::tr("Training"));
         m_inspector->setBusy(busy && what == Session::tr("Inspecting"));
         m_compare->setBusy(busy && what == Session::tr("Comparing"));
-        m_evaluate->setBusy(busy && (what == Session::tr("Evaluating") || what == Session::tr("Running the experiment")));
+        m_evaluate->setBusy(busy && evaluateViewsJob(what));
     });
-    connect(s, &Session::progress, this, [this](const QString& stage, qint64 done, qint64 total) {
+    connect(s, &Session::progress, this, [this, evaluateViewsJob](const QString& stage, qint64 done, qint64 total) {
         m_busyLabel->setText(QStringLiteral("%1: %2").arg(m_currentJob, stage));
         m_busyProgress->setRange(0, total > 0 ? int(total) : 0);
         m_busyProgress->setValue(int(done));
-        if (m_currentJob == Session::tr("Evaluating") || m_currentJob == Session::tr("Running the experiment"))
+        if (evaluateViewsJob(m_currentJob))
             m_evaluate->setProgress(stage, done, total);
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });

@@ -176,17 +176,22 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
                 perPrefix(rl, "rouge-l");
             }
             if (wanted.count("oracle-ppl") || wanted.count("rev-ce")) {
-                const auto scores = reverseCrossEntropyScores(*models.oracle, *models.oracleTokenizer, tokenizer, samples,
-                                                              settings.batchSize, forward("oracle"));
-                const auto ce = scores.total();
-                if (wanted.count("rev-ce"))
-                    values["rev-ce"].push_back(ce.meanNll);
-                if (wanted.count("oracle-ppl")) {
-                    SequenceScores whole = scores;
-                    PerplexityResult ppl = ce;
-                    if (official)
-                        ppl = officialOraclePerplexity(*models.oracle, *models.oracleTokenizer, sampleTexts, &whole, 64,
+                // The sampled tokens under the oracle (rev-ce, and the pooled oracle-ppl); the official oracle-ppl
+                // scores whole texts instead, so that pass is skipped when nothing else needs it.
+                SequenceScores scores;
+                if (wanted.count("rev-ce") || !official)
+                    scores = reverseCrossEntropyScores(*models.oracle, *models.oracleTokenizer, tokenizer, samples,
                                                        settings.batchSize, forward("oracle"));
+                if (wanted.count("rev-ce"))
+                    values["rev-ce"].push_back(scores.total().meanNll);
+                if (wanted.count("oracle-ppl")) {
+                    SequenceScores whole;
+                    const PerplexityResult ppl =
+                        official ? officialOraclePerplexity(*models.oracle, *models.oracleTokenizer, sampleTexts, &whole,
+                                                            64, settings.batchSize, forward("oracle"))
+                                 : scores.total();
+                    if (!official)
+                        whole = scores;
                     values["oracle-ppl"].push_back(ppl.perplexity);
                     std::vector<double> nll(samples.size());
                     for (size_t i = 0; i < samples.size(); ++i)

@@ -70,17 +70,11 @@ PerplexityResult officialOraclePerplexity(model::LanguageModel& oracle, const te
 {
     if (officialBatch < 1)
         throw Error::badInput("oracle perplexity: batch of " + std::to_string(officialBatch) + " texts");
-    const text::SequenceConvention convention = text::sequenceConvention(oracleTokenizer);
     std::vector<ScoredSequence> sequences;
     sequences.reserve(texts.size());
     for (size_t i = 0; i < texts.size(); ++i) {
-        const std::string& t = texts[i];
-        ScoredSequence s;
-        if (convention.documentStart >= 0)
-            s.ids.push_back(convention.documentStart);
-        const auto encoded = oracleTokenizer.encode(t);
-        s.ids.insert(s.ids.end(), encoded.begin(), encoded.end());
-        s.from = 1;
+        // A text as the oracle's family encodes it (BOS first where it has one); every id after the first scored.
+        ScoredSequence s{text::encodePrompt(oracleTokenizer, texts[i]), 1};
         if (s.ids.size() < 2)
             throw Error::badInput("oracle perplexity: text " + std::to_string(i + 1) + " has no token to score");
         sequences.push_back(std::move(s));
