@@ -1,10 +1,14 @@
 // emo experiment oracle [--out DIR] [--quick | --scale full|quick|micro] [--oracle DIR]
 //                       [--student-data FILE | --student DIR] [--protocol official|pooled]
 //                       [--device D]: the paper's oracle experiment (Table 2) at this machine's scale.
+// emo experiment domains [--out DIR] [--quick | --scale full|quick|micro] [--data DIR] [--surrogate DIR]
+//                        [--base DIR | --base-data FILE] [--protocol official|pooled] [--device D]: the
+//                        paper's Table 1 and Figure 2 (MAUVE across domains, forward/reverse CE).
 // Resumable: run the same command again after an interruption (Ctrl-C saves the current run's state) and
 // finished data, runs and scores are kept. Writes results.json, results.md and plots into --out.
 #include "cli_command.h"
 
+#include "experiment/domain_experiment.h"
 #include "experiment/oracle_experiment.h"
 #include "interrupt.h"
 #include "terminal_progress.h"
@@ -19,12 +23,12 @@ namespace {
 class ExperimentCommand : public CliCommand {
 public:
     const char* name() const override { return "experiment"; }
-    const char* summary() const override { return "Reproducible experiments: `oracle` (the paper's Table 2 at this machine's scale)"; }
+    const char* summary() const override { return "Reproducible experiments: `oracle` (the paper's Table 2) and `domains` (Table 1, Figure 2), at this machine's scale"; }
 
     void declareOptions(CLI::App& command) override
     {
         command.require_subcommand(1);
-        CLI::App* oracle = command.add_subcommand("oracle", "An oracle model's samples as data: MLE, TaiLr, MixCE and EMO "
+        CLI::App* oracle = m_oracleCommand = command.add_subcommand("oracle", "An oracle model's samples as data: MLE, TaiLr, MixCE and EMO "
                                                             "fine-tunes scored by oracle perplexity, MAUVE, ROUGE and test perplexity");
         oracle->add_option("--out", m_out, "Results folder (default experiments/oracle-<scale>)");
         oracle->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
@@ -37,12 +41,32 @@ public:
                            "How samples are scored: official (the EMO repository's evaluation) | pooled")
             ->check(CLI::IsMember({"official", "pooled"}))->capture_default_str();
         oracle->add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
+
+        CLI::App* domains = m_domainsCommand = command.add_subcommand(
+            "domains", "One base fine-tuned with MLE, TaiLr, MixCE and EMO on corpora of different domains: MAUVE of "
+                       "continuations against human text, test perplexity, forward/reverse CE against a surrogate");
+        domains->add_option("--out", m_out, "Results folder (default experiments/domains-<scale>)");
+        domains->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
+        domains->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
+        domains->add_option("--data", m_data, "Folder of the domains, <name>/{train,validation,test}.txt (default: the bundled resources/data/domains)");
+        domains->add_option("--surrogate", m_surrogate, "Surrogate target and MAUVE feature model (default: the bundled demo-base)");
+        domains->add_option("--base", m_base, "A pretrained base to fine-tune (the surrogate's vocabulary; default: pretrain one)");
+        domains->add_option("--base-data", m_baseData, "The base's pretraining text (default: the bundled pretrain/train.txt)");
+        domains->add_option("--protocol", m_protocol, "How samples are scored: official | pooled")
+            ->check(CLI::IsMember({"official", "pooled"}))->capture_default_str();
+        domains->add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
     }
 
     int run() override
     {
         if (m_quick && m_scale != "full" && m_scale != "quick")
             throw Error::badInput("--quick and --scale " + m_scale + " contradict each other");
+        return m_domainsCommand->parsed() ? runDomains() : runOracle();
+    }
+
+private:
+    int runOracle()
+    {
         auto settings = experiment::OracleExperimentSettings::preset(m_quick ? "quick" : m_scale);
         const std::string resources = util::resourcesDir(EMO_RESOURCES_DIR);
         if (!m_student.empty() && !m_studentData.empty())
@@ -72,7 +96,40 @@ public:
         return 0;
     }
 
-private:
+    int runDomains()
+    {
+        auto settings = experiment::DomainExperimentSettings::preset(m_quick ? "quick" : m_scale);
+        if (!m_base.empty() && !m_baseData.empty())
+            throw Error::badInput("--base and --base-data contradict each other (one base is pretrained, the other given)");
+        settings.dataDir = m_data;
+        settings.surrogatePath = m_surrogate;
+        settings.basePath = m_base;
+        settings.base.dataPath = m_baseData;
+        experiment::useBundledInputs(settings, util::resourcesDir(EMO_RESOURCES_DIR));
+        if (!eval::parseContinuationProtocol(m_protocol, &settings.protocol))
+            throw Error::badInput("--protocol " + m_protocol + ": expected official or pooled");
+        settings.outputDir = m_out.empty() ? "experiments/domains-" + settings.scale : m_out;
+        settings.device = m_device;
+
+        installInterruptHandler();
+        TerminalProgress bar("experiment");
+        auto progress = [&](const Progress& p) {
+            bar.update(p.done, p.total, p.stage);
+            return !interruptRequested();
+        };
+        std::cerr << "emo experiment domains (" << settings.scale << "): results in " << settings.outputDir << "\n";
+        const auto result = experiment::runDomainExperiment(settings, progress);
+        bar.finish("done");
+        std::cout << "MAUVE x 100\n" << experiment::domainMauveTable(settings, result.rows);
+        std::cerr << "emo experiment domains: " << result.runsDone << " runs (" << result.runsSkipped
+                  << " finished earlier), " << static_cast<long long>(result.seconds) << " s; results in "
+                  << result.outputDir << "/results.md\n";
+        return 0;
+    }
+
+    CLI::App* m_oracleCommand = nullptr;
+    CLI::App* m_domainsCommand = nullptr;
+    std::string m_data, m_surrogate, m_base, m_baseData;
     std::string m_out, m_scale = "full", m_oracle, m_studentData, m_student, m_protocol = "official", m_device = "cpu";
     bool m_quick = false;
 };

@@ -3,6 +3,7 @@
 #include "eval/continuation_eval.h"
 #include "eval/paired_test.h"
 #include "eval/sequence_scoring.h"
+#include "experiment/experiment_runs.h"
 #include "experiment/transport_statistics.h"
 #include "io/dataset.h"
 #include "objective/cost_embedding.h"
@@ -36,9 +37,6 @@ using nlohmann::json;
 namespace emo::experiment {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-const char* const kScoresFile = "scores.json";
 // The layout and design of the folder; a folder of another format is refused, never mixed into.
 const int kFormat = 2;
 const double kSignificance = 0.001;  // the paper's bold: better than MLE with p < 0.001
@@ -85,68 +83,6 @@ std::string metricTableHeader(const std::string& first, const std::vector<std::s
     return header + "\n" + separator + "\n";
 }
 
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string path(const std::string& folder, const std::string& name) { return (fs::path(folder) / name).string(); }
-
-// "0.1", "1e-07": the shortest text that reads back as the value.
-std::string shortNumber(double value)
-{
-    char text[32];
-    std::snprintf(text, sizeof(text), "%g", value);
-    return text;
-}
-
-// The grid as the EMO paper ran it (its repository's modes): TaiLr mixed with MLE at share r (γ = 1 − r),
-// MixCE with η the MLE share; `value` is that share.
-ObjectiveConfig makeConfig(objective::ObjectiveKind kind, double value = 0.0)
-{
-    ObjectiveConfig c;
-    c.objective.kind = kind;
-    switch (kind) {
-    case objective::ObjectiveKind::Mle: c.name = "mle"; c.label = "MLE"; break;
-    case objective::ObjectiveKind::Emo: c.name = "emo"; c.label = "EMO"; break;
-    case objective::ObjectiveKind::Tailr:
-        c.objective.tailrForm = objective::TailrForm::Mixed;
-        c.objective.tailrMix = value;
-        c.name = "tailr-r" + shortNumber(value);
-        c.label = "TaiLr r=" + shortNumber(value);
-        break;
-    case objective::ObjectiveKind::Mixce:
-        c.objective.mixceEta = value;
-        c.name = "mixce-e" + shortNumber(value);
-        c.label = "MixCE η=" + shortNumber(value);
-        break;
-    }
-    return c;
-}
-
-// EMO with another cost embedding (a diagnostic): "oracle" or "random:SEED".
-ObjectiveConfig emoWithCost(const std::string& costFrom)
-{
-    ObjectiveConfig c = makeConfig(objective::ObjectiveKind::Emo);
-    c.costFrom = costFrom;
-    const bool random = costFrom.rfind("random", 0) == 0;
-    c.name = random ? "emo-cost-random" : "emo-cost-" + costFrom;
-    c.label = random ? "EMO, random Ê" : "EMO, " + costFrom + "'s Ê";
-    return c;
-}
-
-json configsJson(const std::vector<ObjectiveConfig>& list)
-{
-    json configs = json::array();
-    for (const auto& c : list)
-        configs.push_back({{"name", c.name}, {"label", c.label}, {"objective", objective::toString(c.objective.kind)},
-                           {"tailr_form", objective::toString(c.objective.tailrForm)}, {"tailr_mix", c.objective.tailrMix},
-                           {"tailr_gamma", c.objective.tailrGamma}, {"tailr_min_weight", c.objective.tailrMinWeight},
-                           {"mixce_eta", c.objective.mixceEta}, {"emo_mode", objective::toString(c.objective.emoMode)},
-                           {"cost_from", c.costFrom}});
-    return configs;
-}
-
 json settingsJson(const OracleExperimentSettings& s)
 {
     return {{"format", kFormat},
@@ -173,9 +109,9 @@ void checkSettings(const OracleExperimentSettings& s)
 {
     if (s.outputDir.empty())
         throw Error::badInput("out: no output folder given");
-    if (s.oraclePath.empty() || !fs::is_regular_file(path(s.oraclePath, "config.json")))
+    if (s.oraclePath.empty() || !fs::is_regular_file(joinPath(s.oraclePath, "config.json")))
         throw Error::badInput("oracle: " + s.oraclePath + " is not a model folder (no config.json)");
-    if (!s.studentPath.empty() && !fs::is_regular_file(path(s.studentPath, "config.json")))
+    if (!s.studentPath.empty() && !fs::is_regular_file(joinPath(s.studentPath, "config.json")))
         throw Error::badInput("student: " + s.studentPath + " is not a model folder (no config.json)");
     if (s.studentPath.empty() && (s.studentDataPath.empty() || !fs::is_regular_file(s.studentDataPath)))
         throw Error::badInput("student data: " + s.studentDataPath + " is not a file");
@@ -191,66 +127,9 @@ void checkSettings(const OracleExperimentSettings& s)
         throw Error::badInput("experiment: the first config must be MLE (the baseline of the tests and the gate)");
 }
 
-// The settings of the folder: written on the first invocation; a later one must ask for the same experiment
-// (the device may differ), or it would mix results of two designs.
-void claimOutputFolder(const OracleExperimentSettings& s)
-{
-    std::error_code ec;
-    fs::create_directories(s.outputDir, ec);
-    if (!fs::is_directory(s.outputDir))
-        throw Error::runtime("out: cannot create " + s.outputDir + (ec ? " (" + ec.message() + ")" : ""));
-    const std::string file = path(s.outputDir, "experiment.json");
-    const json wanted = settingsJson(s);
-    if (fs::exists(file)) {
-        json found;
-        try {
-            found = json::parse(util::readTextFile(file));
-        } catch (const std::exception& e) {
-            throw Error::badInput(file + ": not readable as JSON (" + e.what() + "); remove it or use another --out");
-        }
-        if (!found.is_object() || found.value("format", 1) != kFormat)
-            throw Error::badInput(file + ": this folder was written by another version of the experiment (format " +
-                                  std::to_string(found.is_object() ? found.value("format", 1) : 0) + ", this one writes " +
-                                  std::to_string(kFormat) + "); use another --out (nothing in it was changed)");
-        if (found != wanted)
-            throw Error::badInput(file + ": this folder holds an experiment with other settings (scale '" +
-                                  found.value("scale", std::string("?")) + "'); use another --out");
-        return;
-    }
-    util::writeTextFileAtomically(file, wanted.dump(2) + "\n");
-}
-
-// Cancellation and the progress line, shared by every stage.
-class Reporter {
-public:
-    Reporter(const ProgressCallback& callback, int64_t totalRuns) : m_callback(callback), m_total(totalRuns) {}
-
-    void setRunsDone(int64_t done) { m_done = done; }
-    bool report(const std::string& stage)
-    {
-        if (!m_callback)
-            return true;
-        Progress p;
-        p.stage = stage;
-        p.done = m_done;
-        p.total = m_total;
-        return m_callback(p);
-    }
-    void check(const std::string& stage)
-    {
-        if (!report(stage))
-            throw Error::cancelled();
-    }
-
-private:
-    const ProgressCallback& m_callback;
-    int64_t m_total;
-    int64_t m_done = 0;
-};
-
 // Unconditional oracle samples (from BOS), one JSONL document each; written once, kept on later invocations.
 void writeOracleSamples(model::LanguageModel& oracle, const text::Tokenizer& tokenizer, const std::string& file,
-                        int64_t documents, int64_t tokens, uint64_t seed, Reporter& reporter)
+                        int64_t documents, int64_t tokens, uint64_t seed, ExperimentReporter& reporter)
 {
     if (fs::is_regular_file(file))
         return;
@@ -283,7 +162,7 @@ void writeOracleSamples(model::LanguageModel& oracle, const text::Tokenizer& tok
 // `count` unconditional samples of `model` (from the family's start token, stopped at EOS or after
 // `tokens`): mean length in tokens without the EOS, and the share that ended by EOS.
 std::pair<double, double> sampleLengths(model::LanguageModel& model, const text::Tokenizer& tokenizer, int64_t count,
-                                        int64_t tokens, Reporter& reporter, const std::string& what)
+                                        int64_t tokens, ExperimentReporter& reporter, const std::string& what)
 {
     generate::SampleSettings settings;
     settings.maxNewTokens = tokens;
@@ -299,112 +178,12 @@ std::pair<double, double> sampleLengths(model::LanguageModel& model, const text:
     return {length / static_cast<double>(count), ended / static_cast<double>(count)};
 }
 
-// What an earlier invocation left in a run folder.
-enum class RunState { Completed, Resumable, Fresh };
-
-RunState runState(const std::string& dir)
-{
-    const std::string runJson = path(dir, train::kRunJson);
-    if (!fs::is_regular_file(runJson))
-        return RunState::Fresh;
-    try {
-        if (train::readRunJson(runJson).status == "completed")
-            return RunState::Completed;
-    } catch (const Error&) {
-        return RunState::Fresh;
-    }
-    return fs::is_regular_file(path(dir, train::kTrainerStateFile)) ? RunState::Resumable : RunState::Fresh;
-}
-
-// Prepares `dir` for a run: true when it is complete already; sets resumeDir when it can continue.
-bool prepareRun(const std::string& dir, train::TrainSettings* settings)
-{
-    const RunState state = runState(dir);
-    if (state == RunState::Completed)
-        return true;
-    std::error_code ec;
-    if (state == RunState::Resumable) {
-        settings->resumeDir = dir;
-        spdlog::info("experiment: continuing the interrupted run in {}", dir);
-    } else if (fs::exists(dir)) {
-        fs::remove_all(dir, ec);  // interrupted before its first saved state: nothing to keep
-    }
-    return false;
-}
-
-train::TrainProgressCallback trainProgress(Reporter& reporter, const std::string& what)
-{
-    return [&reporter, what](const train::TrainProgress& p) {
-        std::string stage = what + ": " + p.stage;
-        if (p.totalSteps > 0)
-            stage += " " + std::to_string(p.step) + "/" + std::to_string(p.totalSteps);
-        return reporter.report(stage);
-    };
-}
-
-void finishTraining(const train::TrainResult& result, const std::string& dir)
-{
-    if (result.status == train::TrainStatus::Cancelled)
-        throw Error::cancelled("cancelled; run the same command again to continue " + dir);
-}
-
-void pretrainStudent(const OracleExperimentSettings& s, const std::string& dir, Reporter& reporter)
-{
-    train::PretrainSettings p;
-    p.arch = "llama";
-    p.layers = s.studentLayers;
-    p.hidden = s.studentHidden;
-    p.heads = s.studentHeads;
-    p.tokenizerFrom = s.oraclePath;
-    p.dataPaths = {s.studentDataPath};
-    p.outputDir = dir;
-    p.train.maxSteps = s.studentPretrainSteps;
-    p.train.batchSize = s.studentPretrainBatch;
-    p.train.blockSize = s.blockSize;
-    p.train.learningRate = s.studentPretrainLearningRate;
-    p.train.warmupSteps = std::max<int64_t>(1, s.studentPretrainSteps / 10);
-    p.train.validateEvery = std::max<int64_t>(1, s.studentPretrainSteps / 4);
-    p.train.seed = 7;
-    p.train.device = s.device;
-    if (prepareRun(dir, &p.train))
-        return;
-    finishTraining(train::pretrain(p, trainProgress(reporter, "pretraining the student")), dir);
-}
-
-// Trains the run in `dir` unless it is complete; true when it trained now (from the start or resumed).
-bool fineTune(const OracleExperimentSettings& s, const ObjectiveConfig& config, uint64_t seed,
-              const std::string& studentDir, const std::string& dataDir, const std::string& dir, Reporter& reporter,
-              const std::string& what)
-{
-    train::TrainSettings t;
-    t.objective = config.objective;
-    t.maxSteps = s.fineTuneSteps;
-    t.epochs = s.fineTuneEpochs;
-    t.costEmbeddingFrom = config.costFrom == "oracle" ? s.oraclePath : config.costFrom;
-    t.batchSize = s.fineTuneBatch;
-    t.blockSize = s.blockSize;
-    t.learningRate = s.fineTuneLearningRate;
-    t.schedule = "linear";
-    t.validateEvery = s.validateEvery;
-    t.seed = seed;
-    t.device = s.device;
-    t.dataPath = path(dataDir, "train.jsonl");
-    t.validationPath = path(dataDir, "validation.jsonl");
-    t.modelPath = studentDir;
-    t.outputDir = dir;
-    if (prepareRun(dir, &t))
-        return false;
-    train::Trainer trainer(t);
-    finishTraining(trainer.run(trainProgress(reporter, what)), dir);
-    return true;
-}
-
 // The experiment's metrics of one model (oracle perplexity, test perplexity, MAUVE with oracle features,
 // ROUGE-1/L), sampling with seeds firstSeed … firstSeed + seeds − 1.
 std::vector<eval::MetricValue> scoreModel(const OracleExperimentSettings& s, model::LanguageModel& model,
                                           const text::Tokenizer& tokenizer, model::LanguageModel& oracle,
                                           const text::Tokenizer& oracleTokenizer, const std::string& testFile,
-                                          uint64_t firstSeed, int64_t seeds, Reporter& reporter, const std::string& what)
+                                          uint64_t firstSeed, int64_t seeds, ExperimentReporter& reporter, const std::string& what)
 {
     eval::ContinuationModels models;
     models.model = &model;
@@ -430,30 +209,6 @@ std::vector<eval::MetricValue> scoreModel(const OracleExperimentSettings& s, mod
     return evaluation.report.metrics;
 }
 
-json metricsJson(const std::vector<eval::MetricValue>& metrics)
-{
-    json out = json::object();
-    for (const auto& m : metrics)
-        out[m.name] = {{"mean", m.mean}, {"std", m.std}, {"count", m.count}, {"unit", m.unit}, {"units", m.units}};
-    return out;
-}
-
-// scores.json of a folder, or null when there is none (or it does not parse: then it is computed again).
-json readScores(const std::string& dir)
-{
-    const std::string file = path(dir, kScoresFile);
-    if (!fs::is_regular_file(file))
-        return nullptr;
-    try {
-        json j = json::parse(util::readTextFile(file));
-        if (j.contains("metrics") && j["metrics"].is_object())
-            return j;
-    } catch (const std::exception&) {
-    }
-    spdlog::warn("experiment: {} is unreadable; scoring again", file);
-    return nullptr;
-}
-
 // The contents of a scores.json, and whether this invocation computed them.
 struct Scores {
     json scores;
@@ -463,22 +218,20 @@ struct Scores {
 // Scores the model in `modelDir` unless `scoresDir` holds its scores.json already.
 Scores scoreFolder(const OracleExperimentSettings& s, const std::string& modelDir, const std::string& scoresDir,
                  model::LanguageModel& oracle, const text::Tokenizer& oracleTokenizer, const std::string& testFile,
-                 uint64_t firstSeed, int64_t seeds, Reporter& reporter, const std::string& what)
+                 uint64_t firstSeed, int64_t seeds, ExperimentReporter& reporter, const std::string& what)
 {
     json scores = readScores(scoresDir);
     if (!scores.is_null())
         return {scores, false};
     reporter.check(what + ": loading");
-    const auto start = Clock::now();
+    const auto start = ExperimentClock::now();
     const bool isOracle = fs::equivalent(modelDir, s.oraclePath);
     model::ModelFolder loaded;
     if (!isOracle)
         loaded = model::loadModelFolder(modelDir, util::parseDevice(s.device));
     const auto metrics = scoreModel(s, isOracle ? oracle : *loaded.model, isOracle ? oracleTokenizer : *loaded.tokenizer,
                                     oracle, oracleTokenizer, testFile, firstSeed, seeds, reporter, what);
-    scores = {{"model", modelDir}, {"first_seed", firstSeed}, {"seeds", seeds},
-              {"eval_seconds", secondsSince(start)}, {"metrics", metricsJson(metrics)}};
-    util::writeTextFileAtomically(path(scoresDir, kScoresFile), scores.dump(2) + "\n");
+    scores = writeScores(scoresDir, modelDir, firstSeed, seeds, secondsSince(start), metrics);
     return {scores, true};
 }
 
@@ -504,14 +257,6 @@ ResultRow referenceRow(const std::string& name, const std::string& label, const 
         row.metrics.push_back(m);
     }
     return row;
-}
-
-std::string runName(const ObjectiveConfig& config, uint64_t seed) { return config.name + "-s" + std::to_string(seed); }
-
-// Training time of a completed run folder: the wall time its history records (across resumes).
-double trainSeconds(const train::RunRecord& record)
-{
-    return record.steps.empty() ? 0.0 : record.steps.back().elapsedSeconds;
 }
 
 // A config's mean training curves and how the line plots draw it.
@@ -553,28 +298,6 @@ Curve meanCurve(const std::vector<train::RunRecord>& records, int64_t window)
     return curve;
 }
 
-int colourOf(const std::string& objective)
-{
-    if (objective == "mle") return 0;
-    if (objective == "tailr") return 1;
-    if (objective == "mixce") return 2;
-    if (objective == "emo") return 3;
-    return 9;
-}
-
-std::string formatMean(const eval::MetricValue& m)
-{
-    if (m.count == 0)
-        return "–";
-    char text[64];
-    const bool large = m.name == "ppl" || m.name == "oracle-ppl";
-    if (m.count > 1)
-        std::snprintf(text, sizeof(text), large ? "%.1f ± %.1f" : "%.3f ± %.3f", m.mean, m.std);
-    else
-        std::snprintf(text, sizeof(text), large ? "%.1f" : "%.3f", m.mean);
-    return text;
-}
-
 void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>& rows, const std::vector<Curve>& curves)
 {
     std::vector<const ResultRow*> configRows;
@@ -591,14 +314,14 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
         series.name = kMetrics[k].name;
         for (const auto* r : configRows) {
             plot.categories.push_back(r->label);
-            plot.categoryColours.push_back(colourOf(r->objective));
+            plot.categoryColours.push_back(objectiveColour(r->objective));
             series.y.push_back(r->metrics[k].count > 0 ? r->metrics[k].mean : NAN);
             series.error.push_back(r->metrics[k].std);
         }
         plot.series.push_back(series);
         if (series.name == "mauve")
             plot.yCeiling = 1.0;
-        report::writePlot(plot, path(s.outputDir, kMetrics[k].name));
+        report::writePlot(plot, joinPath(s.outputDir, kMetrics[k].name));
     }
     for (int which = 0; which < 2; ++which) {
         report::Plot plot;
@@ -618,7 +341,7 @@ void writePlots(const OracleExperimentSettings& s, const std::vector<ResultRow>&
             plot.series.push_back(series);
         }
         plot.height = 480;
-        report::writePlot(plot, path(s.outputDir, which == 0 ? "training-curves" : "training-ce"));
+        report::writePlot(plot, joinPath(s.outputDir, which == 0 ? "training-curves" : "training-ce"));
     }
 }
 
@@ -679,16 +402,16 @@ OracleExperimentSettings OracleExperimentSettings::preset(const std::string& sca
     s.scale = scale;
     // The paper's grid: TaiLr and MixCE over the MLE shares {0.9, 0.8, 0.7} (Sec. 4.1.1); EMO has none.
     const auto paperGrid = [] {
-        std::vector<ObjectiveConfig> configs = {makeConfig(ObjectiveKind::Mle)};
+        std::vector<ObjectiveConfig> configs = {makeObjectiveConfig(ObjectiveKind::Mle)};
         for (double r : {0.9, 0.8, 0.7})
-            configs.push_back(makeConfig(ObjectiveKind::Tailr, r));
+            configs.push_back(makeObjectiveConfig(ObjectiveKind::Tailr, r));
         for (double eta : {0.9, 0.8, 0.7})
-            configs.push_back(makeConfig(ObjectiveKind::Mixce, eta));
-        configs.push_back(makeConfig(ObjectiveKind::Emo));
+            configs.push_back(makeObjectiveConfig(ObjectiveKind::Mixce, eta));
+        configs.push_back(makeObjectiveConfig(ObjectiveKind::Emo));
         return configs;
     };
-    const std::vector<ObjectiveConfig> oneEach = {makeConfig(ObjectiveKind::Mle), makeConfig(ObjectiveKind::Tailr, 0.9),
-                                                  makeConfig(ObjectiveKind::Mixce, 0.9), makeConfig(ObjectiveKind::Emo)};
+    const std::vector<ObjectiveConfig> oneEach = {makeObjectiveConfig(ObjectiveKind::Mle), makeObjectiveConfig(ObjectiveKind::Tailr, 0.9),
+                                                  makeObjectiveConfig(ObjectiveKind::Mixce, 0.9), makeObjectiveConfig(ObjectiveKind::Emo)};
     s.diagnostics = {emoWithCost("oracle"), emoWithCost("random:1")};
     if (scale == "full") {
         s.configs = paperGrid();
@@ -744,7 +467,7 @@ std::string resultsMarkdownTable(const std::vector<ResultRow>& rows)
         md << "| " << row.label << " |";
         for (size_t k = 0; k < row.metrics.size(); ++k) {
             const bool bold = significantlyBetter(row, k);
-            md << " " << (bold ? "**" : "") << formatMean(row.metrics[k]) << (bold ? "**" : "") << " |";
+            md << " " << (bold ? "**" : "") << formatMetricMean(row.metrics[k]) << (bold ? "**" : "") << " |";
         }
         char time[32], best[48];
         std::snprintf(time, sizeof(time), "%.0f s", row.trainSeconds);
@@ -782,11 +505,11 @@ std::string pValueTable(const std::vector<ResultRow>& rows)
 
 OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, const ProgressCallback& progress)
 {
-    const auto start = Clock::now();
+    const auto start = ExperimentClock::now();
     checkSettings(s);
-    claimOutputFolder(s);
+    claimExperimentFolder(s.outputDir, settingsJson(s));
     const int64_t totalRuns = static_cast<int64_t>(s.configs.size() * s.seeds.size() + s.diagnostics.size());
-    Reporter reporter(progress, totalRuns);
+    ExperimentReporter reporter(progress, totalRuns);
     OracleExperimentResult result;
     result.outputDir = s.outputDir;
 
@@ -809,16 +532,36 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         io::readDocuments(s.studentDataPath);  // a missing or empty corpus is refused before any sampling
     }
 
-    const std::string dataDir = path(s.outputDir, "data");
+    const std::string dataDir = joinPath(s.outputDir, "data");
     fs::create_directories(dataDir);
-    writeOracleSamples(*oracle, *oracleTokenizer, path(dataDir, "train.jsonl"), s.trainDocuments, s.documentTokens, 101, reporter);
-    writeOracleSamples(*oracle, *oracleTokenizer, path(dataDir, "validation.jsonl"), s.validationDocuments, s.documentTokens, 202, reporter);
-    writeOracleSamples(*oracle, *oracleTokenizer, path(dataDir, "test.jsonl"), s.testDocuments, s.documentTokens, 303, reporter);
-    const std::string testFile = path(dataDir, "test.jsonl");
+    writeOracleSamples(*oracle, *oracleTokenizer, joinPath(dataDir, "train.jsonl"), s.trainDocuments, s.documentTokens, 101, reporter);
+    writeOracleSamples(*oracle, *oracleTokenizer, joinPath(dataDir, "validation.jsonl"), s.validationDocuments, s.documentTokens, 202, reporter);
+    writeOracleSamples(*oracle, *oracleTokenizer, joinPath(dataDir, "test.jsonl"), s.testDocuments, s.documentTokens, 303, reporter);
+    const std::string testFile = joinPath(dataDir, "test.jsonl");
 
-    const std::string studentDir = s.studentPath.empty() ? path(s.outputDir, "student") : s.studentPath;
-    if (s.studentPath.empty())
-        pretrainStudent(s, studentDir, reporter);
+    const std::string studentDir = s.studentPath.empty() ? joinPath(s.outputDir, "student") : s.studentPath;
+    if (s.studentPath.empty()) {
+        StudentRecipe recipe;
+        recipe.layers = s.studentLayers;
+        recipe.hidden = s.studentHidden;
+        recipe.heads = s.studentHeads;
+        recipe.steps = s.studentPretrainSteps;
+        recipe.batch = s.studentPretrainBatch;
+        recipe.blockSize = s.blockSize;
+        recipe.learningRate = s.studentPretrainLearningRate;
+        recipe.tokenizerFrom = s.oraclePath;
+        recipe.dataPath = s.studentDataPath;
+        recipe.device = s.device;
+        pretrainStudent(recipe, studentDir, reporter, "pretraining the student");
+    }
+    FineTuneRecipe recipe;
+    recipe.blockSize = s.blockSize;
+    recipe.epochs = s.fineTuneEpochs;
+    recipe.steps = s.fineTuneSteps;
+    recipe.batch = s.fineTuneBatch;
+    recipe.validateEvery = s.validateEvery;
+    recipe.learningRate = s.fineTuneLearningRate;
+    recipe.device = s.device;
 
     // Fine-tune and score every (config, seed), in that order, then the diagnostics with the first seed;
     // finished ones are kept as they are. Units of each metric are kept per seed for the paired tests.
@@ -826,7 +569,6 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     std::vector<Curve> curves;
     json runsJson = json::array();
     int64_t done = 0;
-    using SeedUnits = std::map<uint64_t, std::map<std::string, std::vector<double>>>;
     std::vector<SeedUnits> unitsOfRow;
     const auto runConfig = [&](const ObjectiveConfig& config, const std::vector<uint64_t>& seeds, const std::string& kind) {
         std::map<std::string, std::vector<double>> values;
@@ -835,12 +577,14 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         double seconds = 0.0, bestSteps = 0.0, totalSteps = 0.0;
         for (uint64_t seed : seeds) {
             const std::string name = runName(config, seed);
-            const std::string dir = path(path(s.outputDir, "runs"), name);
+            const std::string dir = joinPath(joinPath(s.outputDir, "runs"), name);
             const std::string what = "run " + std::to_string(done + 1) + "/" + std::to_string(totalRuns) + " " + name;
             reporter.setRunsDone(done);
-            const bool trained = fineTune(s, config, seed, studentDir, dataDir, dir, reporter, what);
+            const bool trained = fineTuneRun(recipe, config, config.costFrom == "oracle" ? s.oraclePath : config.costFrom,
+                                             seed, studentDir, joinPath(dataDir, "train.jsonl"),
+                                             joinPath(dataDir, "validation.jsonl"), dir, reporter, what);
             const auto [scores, scored] = scoreFolder(s, dir, dir, *oracle, *oracleTokenizer, testFile, seed, 1, reporter, what);
-            const auto record = train::readRunJson(path(dir, train::kRunJson));
+            const auto record = train::readRunJson(joinPath(dir, train::kRunJson));
             records.push_back(record);
             seconds += trainSeconds(record);
             bestSteps += static_cast<double>(record.bestStep);
@@ -880,7 +624,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         unitsOfRow.push_back(units);
         Curve curve = meanCurve(records, std::max<int64_t>(1, row.totalSteps / 20));
         curve.label = config.label;
-        curve.colour = colourOf(objective::toString(config.objective.kind));
+        curve.colour = objectiveColour(objective::toString(config.objective.kind));
         for (const auto& other : curves)
             curve.dash += other.colour == curve.colour;
         curve.dash %= 4;
@@ -893,27 +637,13 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     result.runsDone = done;
 
     // Paired tests against MLE (the first config) over the units of the seeds both rows have.
-    for (size_t r = 1; r < rows.size(); ++r) {
-        for (const auto& metric : kMetrics) {
-            std::vector<double> a, b;
-            for (const auto& [seed, units] : unitsOfRow[r]) {
-                const auto mleSeed = unitsOfRow[0].find(seed);
-                if (mleSeed == unitsOfRow[0].end())
-                    continue;
-                const auto mine = units.find(metric.name);
-                const auto theirs = mleSeed->second.find(metric.name);
-                if (mine == units.end() || theirs == mleSeed->second.end() || mine->second.size() != theirs->second.size())
-                    continue;  // scored by another protocol: no pairs
-                a.insert(a.end(), mine->second.begin(), mine->second.end());
-                b.insert(b.end(), theirs->second.begin(), theirs->second.end());
-            }
-            rows[r].versusMle.push_back(eval::pairedSignFlipTest(a, b));
-        }
-    }
+    for (size_t r = 1; r < rows.size(); ++r)
+        for (const auto& metric : kMetrics)
+            rows[r].versusMle.push_back(pairedAgainstMle(unitsOfRow[r], unitsOfRow[0], metric.name));
 
     // References: the student before fine-tuning and the oracle itself, over the same sampling seeds.
     const auto seeds = static_cast<int64_t>(s.seeds.size());
-    const std::string studentScoresDir = s.studentPath.empty() ? studentDir : path(s.outputDir, "student-scores");
+    const std::string studentScoresDir = s.studentPath.empty() ? studentDir : joinPath(s.outputDir, "student-scores");
     fs::create_directories(studentScoresDir);
     const json studentScores = scoreFolder(s, studentDir, studentScoresDir, *oracle, *oracleTokenizer, testFile,
                                            s.seeds.front(), seeds, reporter, "scoring the student before fine-tuning").scores;
@@ -950,7 +680,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     // end (each EMO run of the first seed), each with the Ê its run trained with.
     {
         reporter.check("transport statistics");
-        const auto validation = text::tokenizeIntoBlocks(io::readDocuments(path(dataDir, "validation.jsonl")),
+        const auto validation = text::tokenizeIntoBlocks(io::readDocuments(joinPath(dataDir, "validation.jsonl")),
                                                          *oracleTokenizer, s.blockSize);
         auto [student, studentTokenizer] = model::loadModelFolder(studentDir, device);
         (void)studentTokenizer;
@@ -965,10 +695,10 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         for (const auto& c : s.diagnostics)
             emoConfigs.push_back(&c);
         for (const auto* c : emoConfigs) {
-            const std::string dir = path(path(s.outputDir, "runs"), runName(*c, s.seeds.front()));
+            const std::string dir = joinPath(joinPath(s.outputDir, "runs"), runName(*c, s.seeds.front()));
             auto [tuned, tunedTokenizer] = model::loadModelFolder(dir, device);
             (void)tunedTokenizer;
-            const auto cost = objective::CostEmbedding::load(path(dir, train::kCostEmbeddingFile), device);
+            const auto cost = objective::CostEmbedding::load(joinPath(dir, train::kCostEmbeddingFile), device);
             TransportPercentiles end = transportPercentiles(*tuned, cost, validation);
             end.model = runName(*c, s.seeds.front());
             end.costFrom = c->costFrom;
@@ -985,7 +715,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
             const bool isOracle = row.name == "oracle";
             const std::string dir = isOracle ? s.oraclePath
                                     : row.name == "student" ? studentDir
-                                                            : path(path(s.outputDir, "runs"), row.name + "-s" + std::to_string(s.seeds.front()));
+                                                            : joinPath(joinPath(s.outputDir, "runs"), row.name + "-s" + std::to_string(s.seeds.front()));
             model::ModelFolder loaded;
             if (!isOracle)
                 loaded = model::loadModelFolder(dir, device);
@@ -1046,7 +776,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
                           {"rows", rowsJson}, {"runs", runsJson}, {"transport", transportJson},
                           {"curves", curvesJson}, {"seconds_this_invocation", result.seconds},
                           {"runs_skipped", result.runsSkipped}};
-    util::writeTextFileAtomically(path(s.outputDir, "results.json"), results.dump(2) + "\n");
+    util::writeTextFileAtomically(joinPath(s.outputDir, "results.json"), results.dump(2) + "\n");
 
     bool plotted = report::canWritePlots();
     if (plotted)
@@ -1107,7 +837,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
     } else {
         md << "(No plots: this build of emo has no cairo.)\n";
     }
-    util::writeTextFileAtomically(path(s.outputDir, "results.md"), md.str());
+    util::writeTextFileAtomically(joinPath(s.outputDir, "results.md"), md.str());
     result.rows = rows;
     return result;
 }
