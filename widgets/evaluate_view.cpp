@@ -38,10 +38,10 @@ namespace emo::widgets {
 
 namespace {
 
-// ~/emo-experiments/oracle-<scale>: where the view's experiment writes unless the user names another folder.
-QString defaultExperimentFolder(const QString& scale)
+// ~/emo-experiments/<kind>-<scale>: where the view's experiment writes unless the user names another folder.
+QString defaultExperimentFolder(const QString& kind, const QString& scale)
 {
-    return QDir::home().filePath(QStringLiteral("emo-experiments/oracle-") + scale);
+    return QDir::home().filePath(QStringLiteral("emo-experiments/") + kind + QLatin1Char('-') + scale);
 }
 
 using emo::eval::EvalReport;
@@ -249,7 +249,14 @@ EvaluateView::EvaluateView(QWidget* parent)
     m_cancel = new QPushButton(tr("Cancel"), inputs);
     m_cancel->setObjectName("cancelButton");
     m_cancel->setEnabled(false);
-    auto* experimentBox = new QGroupBox(tr("Oracle experiment (the paper's Table 2)"), inputs);
+    auto* experimentBox = new QGroupBox(tr("Experiments (the paper's Tables 1 and 2, Figure 2)"), inputs);
+    m_experimentKind = new QComboBox(experimentBox);
+    m_experimentKind->setObjectName("experimentKindCombo");
+    m_experimentKind->addItem(tr("oracle: precision and recall (Table 2)"), QStringLiteral("oracle"));
+    m_experimentKind->addItem(tr("domains: MAUVE on six corpora (Table 1, Figure 2)"), QStringLiteral("domains"));
+    m_experimentKind->setToolTip(tr("oracle: an oracle model's samples as data, scored by oracle perplexity, MAUVE, ROUGE.\n"
+                                    "domains: one base fine-tuned on six corpora, MAUVE against the human text and "
+                                    "forward/reverse cross-entropy against a surrogate."));
     m_experimentScale = new QComboBox(experimentBox);
     m_experimentScale->setObjectName("experimentScaleCombo");
     m_experimentScale->addItem(tr("quick (about 10 min)"), QStringLiteral("quick"));
@@ -258,26 +265,29 @@ EvaluateView::EvaluateView(QWidget* parent)
     m_experimentFolder = new QLineEdit(experimentBox);
     m_experimentFolder->setObjectName("experimentFolderEdit");
     m_experimentFolder->setPlaceholderText(tr("results folder"));
-    m_experimentFolder->setText(defaultExperimentFolder(QStringLiteral("quick")));
+    m_experimentFolder->setText(defaultExperimentFolder(QStringLiteral("oracle"), QStringLiteral("quick")));
     m_experimentFolder->setToolTip(tr("Where the experiment writes; running again on the same folder resumes it"));
     // The default folder follows the scale until the user types another.
-    connect(m_experimentScale, &QComboBox::currentIndexChanged, this, [this] {
+    const auto followChoice = [this] {
         const QString current = QDir::fromNativeSeparators(m_experimentFolder->text());
-        if (current.isEmpty() || current.startsWith(defaultExperimentFolder(QString())))
-            m_experimentFolder->setText(defaultExperimentFolder(experimentScale()));
-    });
+        if (current.isEmpty() || current.startsWith(QDir::home().filePath(QStringLiteral("emo-experiments/"))))
+            m_experimentFolder->setText(defaultExperimentFolder(experimentKind(), experimentScale()));
+    };
+    connect(m_experimentScale, &QComboBox::currentIndexChanged, this, followChoice);
+    connect(m_experimentKind, &QComboBox::currentIndexChanged, this, followChoice);
     m_runExperiment = new QPushButton(tr("Run experiment"), experimentBox);
     m_runExperiment->setObjectName("runExperimentButton");
-    m_runExperiment->setToolTip(tr("Oracle samples as data; MLE, TaiLr, MixCE and EMO fine-tunes of a student, "
-                                   "scored with paired tests against MLE. Cancel keeps what is finished."));
+    m_runExperiment->setToolTip(tr("MLE, TaiLr, MixCE and EMO fine-tunes, scored with paired tests against MLE. "
+                                   "Cancel keeps what is finished; running again on the folder resumes."));
     connect(m_runExperiment, &QPushButton::clicked, this, &EvaluateView::requestExperiment);
     auto* openResults = new QPushButton(tr("Open results…"), experimentBox);
     openResults->setObjectName("openResultsButton");
-    openResults->setToolTip(tr("Show a folder written by `emo experiment oracle` (results.md and its plots)"));
+    openResults->setToolTip(tr("Show a folder written by `emo experiment oracle` or `domains` (results.md and its plots)"));
     auto* experimentButtons = new QHBoxLayout;
     experimentButtons->addWidget(m_runExperiment);
     experimentButtons->addWidget(openResults);
     auto* experimentForm = new QFormLayout(experimentBox);
+    experimentForm->addRow(tr("Experiment"), m_experimentKind);
     experimentForm->addRow(tr("Scale"), m_experimentScale);
     experimentForm->addRow(tr("Folder"), m_experimentFolder);
     experimentForm->addRow(experimentButtons);
@@ -504,6 +514,18 @@ void EvaluateView::setProtocol(const EvalProtocol& protocol)
     m_official->setChecked(protocol.official);
 }
 
+QString EvaluateView::experimentKind() const
+{
+    return m_experimentKind->currentData().toString();
+}
+
+void EvaluateView::setExperimentKind(const QString& kind)
+{
+    const int index = m_experimentKind->findData(kind);
+    if (index >= 0)
+        m_experimentKind->setCurrentIndex(index);
+}
+
 QString EvaluateView::experimentScale() const
 {
     return m_experimentScale->currentData().toString();
@@ -528,8 +550,9 @@ void EvaluateView::requestExperiment()
         m_status->setText(tr("Choose a folder for the experiment's results first."));
         return;
     }
-    m_status->setText(tr("Running the oracle experiment (%1) into %2…").arg(experimentScale(), QDir::toNativeSeparators(folder)));
-    Q_EMIT experimentRequested(experimentScale(), folder);
+    m_status->setText(tr("Running the %1 experiment (%2) into %3…")
+                          .arg(experimentKind(), experimentScale(), QDir::toNativeSeparators(folder)));
+    Q_EMIT experimentRequested(experimentKind(), experimentScale(), folder);
 }
 
 int EvaluateView::metricColumn(const QString& metric) const
@@ -718,7 +741,7 @@ void EvaluateView::setBusy(bool busy)
     m_cancel->setEnabled(busy);
     if (busy) {
         m_progress->setRange(0, 0);
-        if (!m_status->text().startsWith(tr("Running the oracle experiment")))
+        if (!m_status->text().startsWith(tr("Running the %1 experiment").arg(experimentKind())))
             m_status->setText(tr("Evaluating…"));
     } else {
         if (m_progress->maximum() == 0)
@@ -814,7 +837,7 @@ bool EvaluateView::openResultsFolder(const QString& folder)
                     lines.end());
         m_markdown->setMarkdown(lines.join(QLatin1Char('\n')));
     } else {
-        const QString message = tr("No results.md in %1: choose the folder that `emo experiment oracle` wrote "
+        const QString message = tr("No results.md in %1: choose the folder that `emo experiment oracle` or `domains` wrote "
                                    "(it holds results.json, results.md and the *.png plots).")
                                     .arg(native);
         m_markdown->setPlainText(message);

@@ -28,7 +28,7 @@ namespace emo::widgets {
 // View "Evaluate": pick models, a data set, an oracle / feature model, metrics and the prefix →
 // continuation protocol; the results come back as one EvalReport per model and show as a table
 // (mean ± std, the best value per metric in bold) and the MAUVE divergence curves. A second tab shows
-// the folder `emo experiment oracle` writes (results.md rendered with its sanity gate and p-values, its PNG
+// a folder `emo experiment oracle` or `domains` writes (results.md rendered with its sanity gate and p-values, its PNG
 // plots below); the experiment itself can be started here too (progress, cancel, resume by running again).
 class EvaluateView : public QWidget, public ExportableView {
     Q_OBJECT
@@ -69,7 +69,7 @@ public Q_SLOTS:
     void clearReports();
     void setProgress(const QString& stage, qint64 done, qint64 total);
     void setBusy(bool busy);
-    // Shows results.md (rendered) and the *.png plots of an `emo experiment oracle` folder; false (and a
+    // Shows results.md (rendered) and the *.png plots of an `emo experiment oracle` or `domains` folder; false (and a
     // message naming the folder) when there is no results.md.
     bool openResultsFolder(const QString& folder);
     void chooseResultsFolder();
@@ -77,13 +77,15 @@ public Q_SLOTS:
     void chooseDataFile();
     void requestEvaluate();
     void requestExperiment();
+    QString experimentKind() const;    // "oracle" | "domains"
+    void setExperimentKind(const QString& kind);
     QString experimentScale() const;   // "quick" | "full" | "micro"
     QString experimentFolder() const;
     void setExperimentFolder(const QString& folder);
 
 Q_SIGNALS:
-    // `emo experiment oracle` at a scale into a folder (an existing one of the same experiment resumes).
-    void experimentRequested(const QString& scale, const QString& folder);
+    // `emo experiment <kind>` at a scale into a folder (an existing one of the same experiment resumes).
+    void experimentRequested(const QString& kind, const QString& scale, const QString& folder);
     void evaluateRequested(const QStringList& modelFolders, const QString& data, const QString& oracle,
                            const QStringList& metrics, const emo::widgets::EvalProtocol& protocol);
     void cancelRequested();
@@ -108,6 +110,7 @@ private:
     QSpinBox* m_seeds = nullptr;
     QSpinBox* m_maxPrefixes = nullptr;
     QCheckBox* m_official = nullptr;
+    QComboBox* m_experimentKind = nullptr;
     QComboBox* m_experimentScale = nullptr;
     QLineEdit* m_experimentFolder = nullptr;
     QPushButton* m_runExperiment = nullptr;

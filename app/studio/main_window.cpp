@@ -303,12 +303,13 @@ void MainWindow::wireSession()
                 });
             });
     connect(m_evaluate, &widgets::EvaluateView::cancelRequested, this, [s] { s->cancel(); });
-    connect(m_evaluate, &widgets::EvaluateView::experimentRequested, this, [this](const QString& scale, const QString& folder) {
-        onWorker([s = m_session, scale, folder] { s->runExperiment(scale, folder); });
-    });
-    connect(s, &Session::experimentFinished, this, [this](const QString& folder, const QString& gate) {
+    connect(m_evaluate, &widgets::EvaluateView::experimentRequested, this,
+            [this](const QString& kind, const QString& scale, const QString& folder) {
+                onWorker([s = m_session, kind, scale, folder] { s->runExperiment(kind, scale, folder); });
+            });
+    connect(s, &Session::experimentFinished, this, [this](const QString& folder, const QString& summary) {
         m_evaluate->openResultsFolder(folder);
-        statusBar()->showMessage(tr("Experiment finished: sanity gate %1").arg(gate), 15000);
+        statusBar()->showMessage(tr("Experiment finished: %1").arg(summary), 15000);
     });
     connect(s, &Session::evaluated, m_evaluate, &widgets::EvaluateView::addReport);
     // The Compare view shows MAUVE and ROUGE of its two models once the Evaluate view has computed them.

@@ -2,6 +2,7 @@
 
 #include "eval/model_evaluation.h"
 #include "eval/perplexity.h"
+#include "experiment/domain_experiment.h"
 #include "experiment/oracle_experiment.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
@@ -323,14 +324,22 @@ void Session::evaluate(const QStringList& modelFolders, const QString& data, con
     });
 }
 
-void Session::runExperiment(const QString& scale, const QString& folder)
+void Session::runExperiment(const QString& kind, const QString& scale, const QString& folder)
 {
     runJob(tr("Running the experiment"), [&] {
+        if (kind == QLatin1String("domains")) {
+            auto settings = experiment::DomainExperimentSettings::preset(scale.toStdString());
+            experiment::useBundledInputs(settings, util::resourcesDir(EMO_RESOURCES_DIR));
+            settings.outputDir = folder.toStdString();
+            const auto result = experiment::runDomainExperiment(settings, reporter());
+            Q_EMIT experimentFinished(folder, tr("%1 runs on %2 domains").arg(result.runsDone).arg(settings.domains.size()));
+            return;
+        }
         auto settings = experiment::OracleExperimentSettings::preset(scale.toStdString());
         experiment::useBundledInputs(settings, util::resourcesDir(EMO_RESOURCES_DIR));
         settings.outputDir = folder.toStdString();
         const auto result = experiment::runOracleExperiment(settings, reporter());
-        Q_EMIT experimentFinished(folder, QString::fromStdString(result.gate.message));
+        Q_EMIT experimentFinished(folder, tr("sanity gate %1").arg(QString::fromStdString(result.gate.message)));
     });
 }
 

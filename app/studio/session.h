@@ -50,9 +50,10 @@ public Q_SLOTS:
     // Each model's metrics on the data set, one `evaluated` report per model.
     void evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle, const QStringList& metrics,
                   const emo::widgets::EvalProtocol& protocol);
-    // `emo experiment oracle` at `scale` ("full" | "quick" | "micro") into `folder`, with the bundled oracle and
-    // corpus; running it again on the same folder resumes. experimentFinished(folder) when it is complete.
-    void runExperiment(const QString& scale, const QString& folder);
+    // `emo experiment <kind>` ("oracle" | "domains") at `scale` ("full" | "quick" | "micro") into `folder`, with the
+    // bundled models and corpora; running it again on the same folder resumes. experimentFinished(folder, a
+    // one-line summary: the oracle's sanity gate, the domains' run count) when it is complete.
+    void runExperiment(const QString& kind, const QString& scale, const QString& folder);
 
 Q_SIGNALS:
     void modelLoaded(const emo::widgets::ModelCard& card);
@@ -64,7 +65,7 @@ Q_SIGNALS:
     void transportReady(const emo::inspect::TransportReport& report);
     void comparisonReady(const emo::generate::ModelComparison& comparison);
     void evaluated(const emo::eval::EvalReport& report);
-    void experimentFinished(const QString& folder, const QString& gate);
+    void experimentFinished(const QString& folder, const QString& summary);
     // Long work: stage text, done/total (total 0 = unknown); busy(false) when it ends, however it ends.
     void progress(const QString& stage, qint64 done, qint64 total);
     void busyChanged(bool busy, const QString& what);

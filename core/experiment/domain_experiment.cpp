@@ -614,7 +614,7 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
     if (plotted) {
         md << "## Plots\n\n";
         for (const auto& d : s.domains)
-            md << "![MAUVE on " << d.label << "](mauve-" << d.name << ".png) ![cross-entropy on " << d.label
+            md << "![MAUVE on " << d.label << "](mauve-" << d.name << ".png)\n![cross-entropy on " << d.label
                << "](cross-entropy-" << d.name << ".png)\n";
     } else {
         md << "(No plots: this build of emo has no cairo.)\n";
