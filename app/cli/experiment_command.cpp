@@ -65,6 +65,26 @@ public:
     }
 
 private:
+    // Runs an experiment under a progress bar that Ctrl-C stops (the current run's state is saved), with
+    // where it writes before and how long it took after.
+    template <typename Run>
+    auto withProgress(const char* kind, const std::string& scale, const std::string& out, Run run)
+    {
+        installInterruptHandler();
+        TerminalProgress bar("experiment");
+        const ProgressCallback progress = [&](const Progress& p) {
+            bar.update(p.done, p.total, p.stage);
+            return !interruptRequested();
+        };
+        std::cerr << "emo experiment " << kind << " (" << scale << "): results in " << out << "\n";
+        const auto result = run(progress);
+        bar.finish("done");
+        std::cerr << "emo experiment " << kind << ": " << result.runsDone << " runs (" << result.runsSkipped
+                  << " finished earlier), " << static_cast<long long>(result.seconds) << " s; results in "
+                  << result.outputDir << "/results.md\n";
+        return result;
+    }
+
     int runOracle()
     {
         auto settings = experiment::OracleExperimentSettings::preset(m_quick ? "quick" : m_scale);
@@ -80,19 +100,10 @@ private:
         settings.outputDir = m_out.empty() ? "experiments/oracle-" + settings.scale : m_out;
         settings.device = m_device;
 
-        installInterruptHandler();
-        TerminalProgress bar("experiment");
-        auto progress = [&](const Progress& p) {
-            bar.update(p.done, p.total, p.stage);
-            return !interruptRequested();
-        };
-        std::cerr << "emo experiment oracle (" << settings.scale << "): results in " << settings.outputDir << "\n";
-        const auto result = experiment::runOracleExperiment(settings, progress);
-        bar.finish("done");
+        const auto result = withProgress("oracle", settings.scale, settings.outputDir, [&](const ProgressCallback& progress) {
+            return experiment::runOracleExperiment(settings, progress);
+        });
         std::cout << experiment::resultsMarkdownTable(result.rows) << "\nsanity gate " << result.gate.message << "\n";
-        std::cerr << "emo experiment oracle: " << result.runsDone << " runs (" << result.runsSkipped
-                  << " finished earlier), " << static_cast<long long>(result.seconds) << " s; results in "
-                  << result.outputDir << "/results.md\n";
         return 0;
     }
 
@@ -111,19 +122,10 @@ private:
         settings.outputDir = m_out.empty() ? "experiments/domains-" + settings.scale : m_out;
         settings.device = m_device;
 
-        installInterruptHandler();
-        TerminalProgress bar("experiment");
-        auto progress = [&](const Progress& p) {
-            bar.update(p.done, p.total, p.stage);
-            return !interruptRequested();
-        };
-        std::cerr << "emo experiment domains (" << settings.scale << "): results in " << settings.outputDir << "\n";
-        const auto result = experiment::runDomainExperiment(settings, progress);
-        bar.finish("done");
+        const auto result = withProgress("domains", settings.scale, settings.outputDir, [&](const ProgressCallback& progress) {
+            return experiment::runDomainExperiment(settings, progress);
+        });
         std::cout << "MAUVE x 100\n" << experiment::domainMauveTable(settings, result.rows);
-        std::cerr << "emo experiment domains: " << result.runsDone << " runs (" << result.runsSkipped
-                  << " finished earlier), " << static_cast<long long>(result.seconds) << " s; results in "
-                  << result.outputDir << "/results.md\n";
         return 0;
     }
 

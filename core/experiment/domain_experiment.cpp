@@ -514,22 +514,14 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
 
     // Results: JSON, Markdown, plots.
     reporter.check("writing results");
-    const auto describe = [](const model::LanguageModel& m) {
-        const auto& c = m.config();
-        return json{{"summary", std::to_string(c.numLayers) + " layers, d " + std::to_string(c.hiddenSize) + ", " +
-                                    std::to_string(m.parameterCount()) + " parameters, vocabulary " + std::to_string(c.vocabSize)},
-                    {"parameters", m.parameterCount()}};
-    };
-    const json surrogateInfo = describe(*surrogate);
+    const json surrogateInfo = modelSummaryJson(*surrogate);
     json baseInfo;
     {
         auto base = model::LanguageModel::load(baseDir, torch::kCPU);
-        baseInfo = describe(*base);
+        baseInfo = modelSummaryJson(*base);
     }
     const auto testJson = [](const eval::PairedTestResult& t, bool lowerIsBetter) {
-        return t.pairs == 0 ? json(nullptr)
-                            : json{{"mean_difference", t.meanDifference}, {"p_value", t.pValue}, {"pairs", t.pairs},
-                                   {"exact", t.exact}, {"significantly_better", significantlyBetter(t, lowerIsBetter)}};
+        return pairedTestJson(t, significantlyBetter(t, lowerIsBetter));
     };
     json rowsJson = json::array();
     for (const auto& r : rows)

@@ -1,6 +1,7 @@
 #include "experiment/experiment_runs.h"
 
 #include "eval/paired_test.h"
+#include "model/language_model.h"
 #include "train/pretrainer.h"
 #include "train/run_files.h"
 #include "train/trainer.h"
@@ -275,6 +276,22 @@ eval::PairedTestResult pairedAgainstMle(const SeedUnits& mine, const SeedUnits& 
         b.insert(b.end(), theirs->second.begin(), theirs->second.end());
     }
     return eval::pairedSignFlipTest(a, b);
+}
+
+json modelSummaryJson(const model::LanguageModel& m)
+{
+    const auto& c = m.config();
+    return {{"summary", std::to_string(c.numLayers) + " layers, d " + std::to_string(c.hiddenSize) + ", " +
+                            std::to_string(m.parameterCount()) + " parameters, vocabulary " + std::to_string(c.vocabSize)},
+            {"parameters", m.parameterCount()}};
+}
+
+json pairedTestJson(const eval::PairedTestResult& t, bool significantlyBetter)
+{
+    if (t.pairs == 0)
+        return nullptr;
+    return {{"mean_difference", t.meanDifference}, {"p_value", t.pValue}, {"pairs", t.pairs},
+            {"exact", t.exact}, {"significantly_better", significantlyBetter}};
 }
 
 std::string formatMetricMean(const eval::MetricValue& m)

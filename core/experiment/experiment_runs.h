@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace emo::train { struct RunRecord; }
+namespace emo::model { class LanguageModel; }
 
 // What every experiment (oracle, domains) does the same way: its grid of objectives, its folder claimed
 // once, its run folders trained and scored resumably, paired tests against MLE.
@@ -78,6 +79,11 @@ using SeedUnits = std::map<uint64_t, std::map<std::string, std::vector<double>>>
 // The paired sign-flip test of `mine` against `mle` on `metric`, over the seeds both have and the units
 // of equal count (another protocol's units are not paired: pairs 0).
 eval::PairedTestResult pairedAgainstMle(const SeedUnits& mine, const SeedUnits& mle, const std::string& metric);
+
+// {"summary": "2 layers, d 128, N parameters, vocabulary V", "parameters": N}: how results describe a model.
+nlohmann::json modelSummaryJson(const model::LanguageModel& model);
+// A paired test as results.json holds it (null when there were no pairs).
+nlohmann::json pairedTestJson(const eval::PairedTestResult& test, bool significantlyBetter);
 
 // "12.3 ± 0.4" (perplexities), "0.123 ± 0.004" (others), "–" when there is no value.
 std::string formatMetricMean(const eval::MetricValue& m);

@@ -727,17 +727,11 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
 
     // Results: JSON, Markdown, plots.
     reporter.check("writing results");
-    const auto describe = [](const model::LanguageModel& m) {
-        const auto& c = m.config();
-        return json{{"summary", std::to_string(c.numLayers) + " layers, d " + std::to_string(c.hiddenSize) + ", " +
-                                    std::to_string(m.parameterCount()) + " parameters, vocabulary " + std::to_string(c.vocabSize)},
-                    {"parameters", m.parameterCount()}};
-    };
-    const json oracleInfo = describe(*oracle);
+    const json oracleInfo = modelSummaryJson(*oracle);
     json studentInfo;
     {
         auto student = model::LanguageModel::load(studentDir, torch::kCPU);
-        studentInfo = describe(*student);
+        studentInfo = modelSummaryJson(*student);
     }
     json rowsJson = json::array();
     for (const auto& row : rows) {
@@ -747,10 +741,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         json tests = json::object();
         for (size_t k = 0; k < row.versusMle.size() && k < std::size(kMetrics); ++k)
             if (row.versusMle[k].pairs > 0)
-                tests[kMetrics[k].name] = {{"mean_difference", row.versusMle[k].meanDifference},
-                                           {"p_value", row.versusMle[k].pValue}, {"pairs", row.versusMle[k].pairs},
-                                           {"exact", row.versusMle[k].exact},
-                                           {"significantly_better", significantlyBetter(row, k)}};
+                tests[kMetrics[k].name] = pairedTestJson(row.versusMle[k], significantlyBetter(row, k));
         rowsJson.push_back({{"name", row.name}, {"label", row.label}, {"objective", row.objective},
                             {"metrics", metrics}, {"versus_mle", tests}, {"train_seconds", row.trainSeconds},
                             {"best_step", row.bestStep}, {"steps", row.totalSteps},

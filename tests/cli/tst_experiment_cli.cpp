@@ -1,7 +1,8 @@
 // `emo experiment oracle` end to end at the micro scale, as a user runs it: the results folder (data, runs,
 // results.json, results.md, plots), each run's test perplexity against `emo eval` on the same model and file,
 // a second invocation that finds everything finished, a deleted run that is redone alone, and a folder of
-// another scale that is refused with one line naming experiment.json.
+// another scale that is refused with one line naming experiment.json. `emo experiment domains` at the micro
+// scale: its table on stdout, its folder, and its options' contradictions and missing data named (exit 2).
 #include "support/emo_cli.h"
 #include "support/test_paths.h"
 
@@ -166,6 +167,40 @@ private Q_SLOTS:
         const auto run = runEmo(args);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.count("experiment.json") == 1 && run.err.contains("other settings"), qPrintable(run.err));
+    }
+
+    void domainsEndToEnd()
+    {
+        const std::string resources = emo::test::sourceDir() + "/resources";
+        const std::string out = m_dir.filePath("domains").toStdString();
+        const QStringList args = {"experiment", "domains", "--scale", "micro", "--surrogate",
+                                  QString::fromStdString(resources + "/models/demo-tiny"), "--base-data",
+                                  QString::fromStdString(resources + "/data/finetune/validation.txt"), "--out",
+                                  QString::fromStdString(out)};
+        const auto run = runEmo(args, 600000);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QVERIFY2(run.out.contains("MAUVE x 100") && run.out.contains("| Jargon File | Fortunes |"), qPrintable(run.out));
+        QVERIFY2(run.err.contains("16 runs (0 finished earlier)"), qPrintable(run.err));
+        const json results = readJson(out + "/results.json");
+        QCOMPARE(results["experiment"], "domains");
+        QCOMPARE(int(results["runs"].size()), 16);
+        QVERIFY(isPng(out + "/mauve-fortunes.png") && isPng(out + "/cross-entropy-jargon.png"));
+        // Again: everything is found finished.
+        const auto again = runEmo(args, 600000);
+        QVERIFY2(again.exitCode == 0 && again.err.contains("16 runs (16 finished earlier)"), qPrintable(again.err));
+    }
+
+    void domainsBadInputIsNamed()
+    {
+        const auto both = runEmo({"experiment", "domains", "--scale", "micro", "--base", "/a", "--base-data", "/b",
+                                  "--out", m_dir.filePath("both")});
+        QCOMPARE(both.exitCode, 2);
+        QVERIFY2(both.err.contains("--base") && both.err.contains("--base-data"), qPrintable(both.err));
+        const auto data = runEmo({"experiment", "domains", "--scale", "micro", "--data", "/no/such/domains", "--out",
+                                  m_dir.filePath("nodata")});
+        QCOMPARE(data.exitCode, 2);
+        QVERIFY2(data.err.contains("/no/such/domains/jargon/train.txt"), qPrintable(data.err));
+        QVERIFY(!fs::exists(m_dir.filePath("nodata").toStdString() + "/base"));
     }
 
     void badOracleIsNamed()
