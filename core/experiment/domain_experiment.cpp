@@ -408,6 +408,18 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
                                   std::to_string(surrogateTokenizer->vocabSize()) + " pieces); Figure 2 compares "
                                   "their distributions token by token");
     }
+    // A corpus too small for one training or validation block is named now, not after the base's pretraining.
+    for (const auto& d : s.domains)
+        for (const char* split : {"train", "validation"}) {
+            const std::string file = domainFile(s, d, split);
+            try {
+                text::tokenizeIntoBlocks(io::readDocuments(file), *surrogateTokenizer, s.fineTune.blockSize);
+            } catch (const Error& e) {
+                if (e.kind() != Error::Kind::BadInput)
+                    throw;
+                throw Error::badInput(file + ": " + e.what());
+            }
+        }
     claimExperimentFolder(s.outputDir, settingsJson(s));
     DomainExperimentResult result;
     result.outputDir = s.outputDir;

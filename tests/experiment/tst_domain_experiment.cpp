@@ -162,6 +162,9 @@ private Q_SLOTS:
         expectBadInput(s, {data + "/tiny/test.txt"});
         std::ofstream(data + "/tiny/test.txt") << "one two\n\nthree four\n";
         expectBadInput(s, {data + "/tiny/test.txt", "prefix"});
+        // Long enough test documents, but a training file shorter than one block of 32 tokens.
+        std::ofstream(data + "/tiny/test.txt") << "one two three four five\n\nsix seven eight nine ten\n";
+        expectBadInput(s, {data + "/tiny/train.txt", "tokens"});
 
         auto vocab = microSettings(m_dir.filePath("bad2").toStdString());
         vocab.basePath = emo::test::sourceDir() + "/resources/models/demo-base";  // other pieces than demo-tiny
