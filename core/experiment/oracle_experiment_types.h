@@ -88,6 +88,10 @@ struct ResultRow {
     // document length: mean tokens (EOS not counted) and the share that ended by EOS.
     double meanSampleTokens = 0.0;
     double eosShare = 0.0;
+    // Figure 2 with the exact target: token-level forward (−Σ P log Q) and reverse (−Σ Q log P) cross-entropy
+    // against the oracle P on the validation set, mean over the row's seeds (nats).
+    double forwardCe = 0.0;
+    double reverseCe = 0.0;
 };
 
 // The sanity gate: MLE fine-tuning must lower both the test perplexity and the oracle perplexity of the

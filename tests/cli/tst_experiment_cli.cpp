@@ -116,7 +116,7 @@ private Q_SLOTS:
         const std::string md = [&] { std::ifstream in(m_out + "/results.md"); std::stringstream s; s << in.rdbuf(); return s.str(); }();
         QVERIFY(md.find("| model | oracle PPL ↓ | test PPL ↓ | MAUVE ↑ | ROUGE-1 ↑ | ROUGE-L ↑ |") != std::string::npos);
         QVERIFY(md.find("![") != std::string::npos);
-        for (const char* plot : {"oracle-ppl", "ppl", "mauve", "rouge-1", "rouge-l", "training-curves", "training-ce"}) {
+        for (const char* plot : {"oracle-ppl", "ppl", "mauve", "rouge-1", "rouge-l", "cross-entropy", "training-curves", "training-ce"}) {
             QVERIFY2(isPng(m_out + "/" + plot + ".png"), plot);
             QVERIFY2(fs::file_size(m_out + "/" + plot + ".svg") > 1000, plot);
         }

@@ -109,7 +109,18 @@ private Q_SLOTS:
             QVERIFY2(tokens > 0.0 && tokens <= 24.0, row["name"].get<std::string>().c_str());
             QVERIFY(eos >= 0.0 && eos <= 1.0);
         }
+        // Figure 2 against the oracle: the oracle's own row is its entropy both ways, and by Gibbs' inequality
+        // no model's forward CE is below it.
+        const json oracleRow = rows[rows.size() - 1];
+        QCOMPARE(oracleRow["name"].get<std::string>(), std::string("oracle"));
+        const double entropy = oracleRow["forward_ce"];
+        QVERIFY(entropy > 0.0 && std::abs(oracleRow["reverse_ce"].get<double>() - entropy) < 1e-9);
+        for (const auto& row : rows) {
+            QVERIFY2(row["forward_ce"].get<double>() >= entropy - 1e-9, row["name"].get<std::string>().c_str());
+            QVERIFY(row["reverse_ce"].get<double>() > 0.0);
+        }
         const std::string md = emo::util::readTextFile(out + "/results.md");
+        QVERIFY(md.find("Figure 2") != std::string::npos);
         QVERIFY(md.find("Unconditional samples") != std::string::npos);
         QVERIFY(md.find("Sanity gate") != std::string::npos);
         QVERIFY(md.find("114.46") != std::string::npos);  // the paper's numbers beside ours
@@ -126,7 +137,7 @@ private Q_SLOTS:
         const std::vector<std::string> kinds = {"oracle samples validation.jsonl: ", "pretraining the student: training 3/",
                                                 "run 5/10 mixce-e0.9-s1: training 3/", "run 7/10 emo-s1: sampling",
                                                 "run 10/10 emo-cost-random-s1: training 3/", "scoring the oracle",
-                                                "transport statistics", "sample lengths"};
+                                                "transport statistics", "cross-entropy against the oracle", "sample lengths"};
         for (const auto& kind : kinds) {
             bool seen = false;
             for (const auto& stage : m_stages)

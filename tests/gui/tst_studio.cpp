@@ -435,7 +435,7 @@ void TestStudio::openExperimentResults()
     QVERIFY(markdown->toPlainText().contains("vs MLE"));  // the p-value table
     QVERIFY(!markdown->toMarkdown().contains("!["));  // the plots are shown once, below the text
     const auto images = m_window->evaluateView()->findChildren<QLabel*>("resultImage");
-    QCOMPARE(images.size(), 7);
+    QCOMPARE(images.size(), 8);  // five metrics, cross-entropy against the oracle, two training curves
     for (auto* image : images)
         QVERIFY(!image->pixmap().isNull());
     screenshot(m_window.get(), "evaluate-experiment");
