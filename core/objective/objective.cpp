@@ -204,6 +204,8 @@ FusedOutputs fusedForward(const FusedInputs& in, const torch::Tensor& logits, co
             continue;
         const bool needsDemd = in.settings.kind == ObjectiveKind::Emo;
         if (needsDemd) {
+            // The DEMD logit gradient: with costs c_j = 1 − s_j, ∂demd/∂z_j = q_j(c_j − Σ_k q_k c_k) = q_j(m − s_j),
+            // so a(q − e_y) + b·∂demd/∂z = q·(a + b(m − s)) − a·e_y (the e_y part is the scatter below).
             s.mul_(-b.unsqueeze(1)).add_((a + b * m).unsqueeze(1));  // a + b·(m − s)
             q.mul_(s);
         } else {
