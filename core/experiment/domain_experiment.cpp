@@ -29,7 +29,6 @@ namespace emo::experiment {
 namespace {
 
 const int kFormat = 1;
-const double kSignificance = 0.001;  // the paper's bold
 const char* const kSplits[] = {"train", "validation", "test"};
 
 // The paper's Table 1 (GPT-2 rows), MAUVE × 100, by data set (RESULTS.md).
@@ -113,8 +112,8 @@ void checkSettings(const DomainExperimentSettings& s)
     for (const auto& d : s.domains) {
         if (d.name.empty() || d.prefixWords <= 0 || d.continuationTokens <= 0)
             throw Error::badInput("domain '" + d.name + "': a name and positive prefix and continuation lengths are needed");
-        for (const char* split : kSplits)
-            io::readDocuments(domainFile(s, d, split));  // missing, unreadable or empty: BadInput naming the file
+        io::readDocuments(domainFile(s, d, "train"));  // missing, unreadable or empty: BadInput naming the file
+        io::readDocuments(domainFile(s, d, "validation"));
         int64_t usable = 0;
         for (const auto& doc : io::readDocuments(domainFile(s, d, "test")))
             usable += wordCount(doc) > d.prefixWords;
@@ -126,9 +125,11 @@ void checkSettings(const DomainExperimentSettings& s)
 }
 
 // The evaluation of one model on one domain: MAUVE (surrogate features) and test perplexity by the
-// continuation protocol, then Figure 2's cross-entropies against the surrogate on validation blocks.
-json scoreOnDomain(const DomainExperimentSettings& s, const DomainCorpus& d, model::LanguageModel& model,
-                   const text::Tokenizer& tokenizer, model::LanguageModel& surrogate, const text::Tokenizer& surrogateTokenizer,
+// continuation protocol, then Figure 2's cross-entropies against the surrogate on the domain's validation
+// blocks [N,T] (the surrogate's ids, which are the model's: the vocabularies are checked equal).
+json scoreOnDomain(const DomainExperimentSettings& s, const DomainCorpus& d, const torch::Tensor& validationBlocks,
+                   model::LanguageModel& model, const text::Tokenizer& tokenizer, model::LanguageModel& surrogate,
+                   const text::Tokenizer& surrogateTokenizer,
                    uint64_t firstSeed, int64_t seeds, ExperimentReporter& reporter, const std::string& what,
                    const std::string& modelDir, const std::string& scoresDir)
 {
@@ -155,35 +156,9 @@ json scoreOnDomain(const DomainExperimentSettings& s, const DomainCorpus& d, mod
                                                                           std::to_string(p.total) : ""));
     });
     reporter.check(what + ": cross-entropy against the surrogate");
-    const auto blocks = text::tokenizeIntoBlocks(io::readDocuments(domainFile(s, d, "validation")), tokenizer,
-                                                 s.fineTune.blockSize);
-    const auto ce = eval::tokenCrossEntropies(model, surrogate, blocks, 8, s.crossEntropyBlocks);
+    const auto ce = eval::tokenCrossEntropies(model, surrogate, validationBlocks, 8, s.crossEntropyBlocks);
     return writeScores(scoresDir, modelDir, firstSeed, seeds, secondsSince(start), evaluation.report.metrics,
                        {{"forward_ce", ce.forward}, {"reverse_ce", ce.reverse}, {"ce_positions", ce.positions}});
-}
-
-eval::MetricValue metricOf(const json& scores, const std::string& name)
-{
-    eval::MetricValue m;
-    m.name = name;
-    m.count = 0;
-    if (scores.is_object() && scores["metrics"].contains(name)) {
-        const auto& v = scores["metrics"][name];
-        m.mean = v.value("mean", 0.0);
-        m.std = v.value("std", 0.0);
-        m.count = v.value("count", int64_t(0));
-        m.unit = v.value("unit", std::string());
-        if (v.contains("units") && v["units"].is_array())
-            m.units = v["units"].get<std::vector<double>>();
-    }
-    return m;
-}
-
-bool significantlyBetter(const eval::PairedTestResult& t, bool lowerIsBetter)
-{
-    if (t.pairs == 0)
-        return false;
-    return (lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0) && t.pValue < kSignificance;
 }
 
 const DomainResultRow* findRow(const std::vector<DomainResultRow>& rows, const std::string& domain, const std::string& config)
@@ -408,12 +383,16 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
                                   std::to_string(surrogateTokenizer->vocabSize()) + " pieces); Figure 2 compares "
                                   "their distributions token by token");
     }
-    // A corpus too small for one training or validation block is named now, not after the base's pretraining.
+    // A corpus too small for one training or validation block is named now, not after the base's pretraining;
+    // the validation blocks are kept for Figure 2's cross-entropies.
+    std::map<std::string, torch::Tensor> validationBlocks;
     for (const auto& d : s.domains)
         for (const char* split : {"train", "validation"}) {
             const std::string file = domainFile(s, d, split);
             try {
-                text::tokenizeIntoBlocks(io::readDocuments(file), *surrogateTokenizer, s.fineTune.blockSize);
+                auto blocks = text::tokenizeIntoBlocks(io::readDocuments(file), *surrogateTokenizer, s.fineTune.blockSize);
+                if (std::string(split) == "validation")
+                    validationBlocks[d.name] = std::move(blocks);
             } catch (const Error& e) {
                 if (e.kind() != Error::Kind::BadInput)
                     throw;
@@ -462,14 +441,14 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
                 if (scored) {
                     reporter.check(what + ": loading");
                     auto loaded = model::loadModelFolder(dir, device);
-                    scores = scoreOnDomain(s, d, *loaded.model, *loaded.tokenizer, *surrogate, *surrogateTokenizer, seed, 1,
+                    scores = scoreOnDomain(s, d, validationBlocks.at(d.name), *loaded.model, *loaded.tokenizer, *surrogate, *surrogateTokenizer, seed, 1,
                                            reporter, what, dir, dir);
                 }
                 const auto record = train::readRunJson(joinPath(dir, train::kRunJson));
                 seconds += trainSeconds(record);
                 best += static_cast<double>(record.bestStep);
                 steps += record.steps.empty() ? 0.0 : static_cast<double>(record.steps.back().step);
-                const auto m = metricOf(scores, "mauve"), p = metricOf(scores, "ppl");
+                const auto m = metricFromScores(scores, "mauve"), p = metricFromScores(scores, "ppl");
                 mauve.push_back(m.mean);
                 ppl.push_back(p.mean);
                 units[seed]["mauve"] = m.units;
@@ -508,7 +487,7 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
             const std::string what = d.name + ": scoring the base before fine-tuning";
             reporter.check(what);
             auto loaded = model::loadModelFolder(baseDir, device);
-            scores = scoreOnDomain(s, d, *loaded.model, *loaded.tokenizer, *surrogate, *surrogateTokenizer, s.seeds.front(),
+            scores = scoreOnDomain(s, d, validationBlocks.at(d.name), *loaded.model, *loaded.tokenizer, *surrogate, *surrogateTokenizer, s.seeds.front(),
                                    static_cast<int64_t>(s.seeds.size()), reporter, what, baseDir, scoresDir);
         }
         DomainResultRow base;
@@ -516,8 +495,8 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
         base.config = "base";
         base.label = "base";
         base.objective = "reference";
-        base.mauve = metricOf(scores, "mauve");
-        base.ppl = metricOf(scores, "ppl");
+        base.mauve = metricFromScores(scores, "mauve");
+        base.ppl = metricFromScores(scores, "ppl");
         base.forwardCe = scores.value("forward_ce", 0.0);
         base.reverseCe = scores.value("reverse_ce", 0.0);
         rows.push_back(base);
@@ -545,7 +524,7 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
                             {"train_seconds", r.trainSeconds}, {"best_step", r.bestStep}, {"steps", r.totalSteps}});
     result.seconds = secondsSince(start);
     const json results = {{"format", kFormat}, {"experiment", "domains"}, {"settings", settingsJson(s)},
-                          {"protocol", eval::toString(s.protocol)}, {"significance_level", kSignificance},
+                          {"protocol", eval::toString(s.protocol)}, {"significance_level", kSignificanceLevel},
                           {"test", "paired sign-flip (permutation) test against MLE, two-sided, per domain"},
                           {"surrogate", surrogateInfo}, {"base", baseInfo}, {"rows", rowsJson}, {"runs", runsJson},
                           {"seconds_this_invocation", result.seconds}, {"runs_skipped", result.runsSkipped}};

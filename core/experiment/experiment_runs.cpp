@@ -261,6 +261,30 @@ json writeScores(const std::string& dir, const std::string& modelDir, uint64_t f
     return scores;
 }
 
+eval::MetricValue metricFromScores(const json& scores, const std::string& name)
+{
+    eval::MetricValue m;
+    m.name = name;
+    m.count = 0;
+    if (scores.is_object() && scores.contains("metrics") && scores["metrics"].contains(name)) {
+        const auto& v = scores["metrics"][name];
+        m.mean = v.value("mean", 0.0);
+        m.std = v.value("std", 0.0);
+        m.count = v.value("count", int64_t(0));
+        m.unit = v.value("unit", std::string());
+        if (v.contains("units") && v["units"].is_array())
+            m.units = v["units"].get<std::vector<double>>();
+    }
+    return m;
+}
+
+bool significantlyBetter(const eval::PairedTestResult& t, bool lowerIsBetter)
+{
+    if (t.pairs == 0)
+        return false;
+    return (lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0) && t.pValue < kSignificanceLevel;
+}
+
 eval::PairedTestResult pairedAgainstMle(const SeedUnits& mine, const SeedUnits& mle, const std::string& metric)
 {
     std::vector<double> a, b;

@@ -74,6 +74,13 @@ nlohmann::json writeScores(const std::string& dir, const std::string& modelDir, 
                            double seconds, const std::vector<eval::MetricValue>& metrics,
                            const nlohmann::json& extra = nlohmann::json::object());
 
+// A metric of a scores.json (mean, std, count, unit, units); count 0 when the file has no such metric.
+eval::MetricValue metricFromScores(const nlohmann::json& scores, const std::string& name);
+
+// The paper's bold: better than MLE (lower or higher, as the metric reads) with p < kSignificanceLevel.
+constexpr double kSignificanceLevel = 0.001;
+bool significantlyBetter(const eval::PairedTestResult& test, bool lowerIsBetter);
+
 // Paired units of a config's runs: seed → metric → units (MetricValue::units).
 using SeedUnits = std::map<uint64_t, std::map<std::string, std::vector<double>>>;
 // The paired sign-flip test of `mine` against `mle` on `metric`, over the seeds both have and the units

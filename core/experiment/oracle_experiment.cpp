@@ -40,7 +40,6 @@ namespace {
 
 // The layout and design of the folder; a folder of another format is refused, never mixed into.
 const int kFormat = 2;
-const double kSignificance = 0.001;  // the paper's bold: better than MLE with p < 0.001
 const int64_t kCrossEntropyBlocks = 32;  // validation blocks of Figure 2's cross-entropies against the oracle
 
 // The experiment's metrics, in table order: name (as eval reports it), table header, plot title.
@@ -61,11 +60,7 @@ const MetricInfo kMetrics[] = {
 // Whether a paired test says `row` beats MLE on metric k at the paper's level (its bold).
 bool significantlyBetter(const ResultRow& row, size_t k)
 {
-    if (k >= row.versusMle.size() || row.versusMle[k].pairs == 0)
-        return false;
-    const auto& t = row.versusMle[k];
-    const bool better = kMetrics[k].lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0;
-    return better && t.pValue < kSignificance;
+    return k < row.versusMle.size() && experiment::significantlyBetter(row.versusMle[k], kMetrics[k].lowerIsBetter);
 }
 
 
@@ -244,20 +239,8 @@ ResultRow referenceRow(const std::string& name, const std::string& label, const 
     row.name = name;
     row.label = label;
     row.objective = "reference";
-    for (const auto& metric : kMetrics) {
-        eval::MetricValue m;
-        m.name = metric.name;
-        if (scores.is_object() && scores["metrics"].contains(metric.name)) {
-            const auto& v = scores["metrics"][metric.name];
-            m.mean = v.value("mean", 0.0);
-            m.std = v.value("std", 0.0);
-            m.count = v.value("count", int64_t(0));
-            m.unit = v.value("unit", std::string());
-            if (v.contains("units") && v["units"].is_array())
-                m.units = v["units"].get<std::vector<double>>();
-        }
-        row.metrics.push_back(m);
-    }
+    for (const auto& metric : kMetrics)
+        row.metrics.push_back(metricFromScores(scores, metric.name));
     return row;
 }
 
@@ -608,15 +591,15 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
             bestSteps += static_cast<double>(record.bestStep);
             totalSteps += record.steps.empty() ? 0.0 : static_cast<double>(record.steps.back().step);
             json runMetrics = json::object();
-            for (const auto& metric : kMetrics)
-                if (scores["metrics"].contains(metric.name)) {
-                    const auto& m = scores["metrics"][metric.name];
-                    const double v = m.value("mean", 0.0);
-                    values[metric.name].push_back(v);
-                    runMetrics[metric.name] = v;
-                    if (m.contains("units") && m["units"].is_array())
-                        units[seed][metric.name] = m["units"].get<std::vector<double>>();
-                }
+            for (const auto& metric : kMetrics) {
+                const eval::MetricValue m = metricFromScores(scores, metric.name);
+                if (m.count == 0)
+                    continue;
+                values[metric.name].push_back(m.mean);
+                runMetrics[metric.name] = m.mean;
+                if (!m.units.empty())
+                    units[seed][metric.name] = m.units;
+            }
             runsJson.push_back({{"name", name}, {"config", config.name}, {"seed", seed}, {"metrics", runMetrics},
                                 {"train_seconds", trainSeconds(record)}, {"eval_seconds", scores.value("eval_seconds", 0.0)},
                                 {"best_step", record.bestStep},
@@ -815,7 +798,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
                            {"student_oracle_ppl", gate.studentOraclePpl}, {"mle_oracle_ppl", gate.mleOraclePpl},
                            {"message", gate.message}};
     const json results = {{"format", kFormat}, {"experiment", "oracle"}, {"settings", settingsJson(s)},
-                          {"protocol", eval::toString(s.protocol)}, {"significance_level", kSignificance},
+                          {"protocol", eval::toString(s.protocol)}, {"significance_level", kSignificanceLevel},
                           {"test", "paired sign-flip (permutation) test against MLE, two-sided"},
                           {"sanity_gate", gateJson}, {"oracle", oracleInfo}, {"student", studentInfo},
                           {"rows", rowsJson}, {"runs", runsJson}, {"transport", transportJson},
