@@ -1,9 +1,11 @@
 #include "compare_view.h"
 #include "plot_export.h"
 
+#include "eval/metric_catalog.h"
+#include "io/documents.h"
+
 #include <QAbstractTextDocumentLayout>
 #include <QComboBox>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QEvent>
 #include <QFile>
@@ -14,8 +16,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QHelpEvent>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -27,7 +27,6 @@
 #include <QTableWidget>
 #include <QTextBlock>
 #include <QTextBrowser>
-#include <QTextStream>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -41,10 +40,18 @@ namespace {
 
 using emo::generate::ComparedSample;
 
-// Summary table rows; the metric rows carry their untranslated key so setMetric can find them.
+// Summary table rows; the metric rows carry their metric's catalog name (eval/metric_catalog.h) as key so
+// setMetric can find them.
 enum SummaryRow { RowMeanOwn, RowCross, RowDataPpl, RowMauve, RowRouge, FixedRows };
-const char* const kMauveKey = "MAUVE";
-const char* const kRougeKey = "ROUGE-L";
+const char* const kMauveKey = "mauve";
+const char* const kRougeKey = "rouge-l";
+
+// The catalog's label of a metric ("mauve" → "MAUVE"); other names as they are.
+QString metricLabel(const QString& key)
+{
+    const auto* info = emo::eval::findMetric(key.toStdString());
+    return info ? QString::fromUtf8(info->label) : key;
+}
 const QString kDash = QStringLiteral("–");
 
 QString formatProbability(double p)
@@ -207,7 +214,7 @@ CompareView::CompareView(QWidget* parent)
     m_summary->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     const QStringList rowTitles = {tr("Mean log-prob per token (own model)"),
                                    tr("Cross-perplexity (under the other model)"), tr("Perplexity on data"),
-                                   QString::fromLatin1(kMauveKey), QString::fromLatin1(kRougeKey)};
+                                   metricLabel(QLatin1String(kMauveKey)), metricLabel(QLatin1String(kRougeKey))};
     const QStringList rowTips = {
         tr("Mean natural-log probability of each sampled token under the model that sampled it"),
         tr("exp(mean −log p) of the model's samples scored by the other model (A's under B, B's under A)"),
@@ -308,46 +315,18 @@ generate::SampleSettings CompareView::settings() const
 
 bool CompareView::loadPromptsFromFile(const QString& path, QString* error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    std::vector<std::string> read;
+    try {
+        read = emo::io::readPrompts(QFile::encodeName(path).toStdString());
+    } catch (const std::exception& e) {
         if (error)
-            *error = tr("Cannot read %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+            *error = QString::fromStdString(e.what());
         return false;
     }
-    QTextStream in(&file);
     QStringList out;
-    int lineNumber = 0;
-    while (!in.atEnd()) {
-        const QString line = in.readLine();
-        ++lineNumber;
-        const QString trimmed = line.trimmed();
-        if (trimmed.isEmpty())
-            continue;
-        if (trimmed.startsWith(QLatin1Char('{'))) {
-            QJsonParseError parseError;
-            const QJsonDocument doc = QJsonDocument::fromJson(trimmed.toUtf8(), &parseError);
-            const QJsonObject object = doc.object();
-            const QString key = object.contains(QLatin1String("text")) ? QStringLiteral("text") : QStringLiteral("prompt");
-            if (parseError.error != QJsonParseError::NoError || !object.value(key).isString()) {
-                if (error)
-                    *error = tr("%1, line %2: expected a JSON object with \"text\" or \"prompt\"")
-                                 .arg(QDir::toNativeSeparators(path))
-                                 .arg(lineNumber);
-                return false;
-            }
-            // The prompt box holds one prompt per line, so a multi-line prompt is joined with spaces.
-            QString prompt = object.value(key).toString();
-            prompt.replace(QLatin1Char('\n'), QLatin1Char(' '));
-            if (!prompt.trimmed().isEmpty())
-                out << prompt;
-        } else {
-            out << line;
-        }
-    }
-    if (out.isEmpty()) {
-        if (error)
-            *error = tr("%1 holds no prompts").arg(QDir::toNativeSeparators(path));
-        return false;
+    for (const std::string& prompt : read) {
+        // The prompt box holds one prompt per line, so a multi-line prompt is joined with spaces.
+        out << QString::fromStdString(prompt).replace(QLatin1Char('\n'), QLatin1Char(' '));
     }
     setPrompts(out);
     return true;
@@ -636,20 +615,6 @@ double CompareView::meanOwnLogprob(const std::vector<ComparedSample>& samples)
     return count ? sum / double(count) : std::numeric_limits<double>::quiet_NaN();
 }
 
-double CompareView::crossPerplexity(const std::vector<ComparedSample>& samples)
-{
-    // Pooled over all tokens of all samples, as the core computes it.
-    double sum = 0.0;
-    size_t count = 0;
-    for (const ComparedSample& s : samples) {
-        for (double lp : s.otherLogprobs) {
-            sum -= lp;
-            ++count;
-        }
-    }
-    return count ? std::exp(sum / double(count)) : std::numeric_limits<double>::quiet_NaN();
-}
-
 void CompareView::fillSummary()
 {
     m_summary->setHorizontalHeaderLabels({m_hasComparison ? tr("A · %1").arg(modelName(Side::A)) : tr("Model A"),
@@ -674,7 +639,7 @@ void CompareView::fillSummary()
         set(RowMeanOwn, column, formatNumber(meanOwnLogprob(samples)));
         // The core's number when it sent one; else the same formula over the samples shown.
         const double given = side == Side::A ? m_comparison.crossPerplexityAUnderB : m_comparison.crossPerplexityBUnderA;
-        const double fromSamples = crossPerplexity(samples);
+        const double fromSamples = emo::generate::crossPerplexity(samples);
         set(RowCross, column, formatNumber(given > 0.0 ? given : fromSamples),
             tr("%1's samples scored by %2; from the tokens shown: %3")
                 .arg(modelName(side), modelName(side == Side::A ? Side::B : Side::A), formatNumber(fromSamples)));
@@ -687,7 +652,7 @@ void CompareView::fillSummary()
         int row = it.key() == QLatin1String(kMauveKey) ? RowMauve : it.key() == QLatin1String(kRougeKey) ? RowRouge : -1;
         if (row < 0) {
             row = extra++;
-            auto* header = new QTableWidgetItem(it.key());
+            auto* header = new QTableWidgetItem(metricLabel(it.key()));
             header->setData(Qt::UserRole, it.key());
             m_summary->setVerticalHeaderItem(row, header);
         }
@@ -739,12 +704,11 @@ void CompareView::setMetric(const QString& model, const QString& metric, double 
     const bool isA = names(QStringLiteral("A"), a), isB = names(QStringLiteral("B"), b);
     if (!isA && !isB)
         return;  // neither model of the comparison shown
-    // Use the placeholder row's key when the name matches it, so "mauve" fills "MAUVE".
+    // A catalog metric under its catalog name whatever the case, so "MAUVE" fills the row of "mauve".
     QString key = metric;
-    for (const char* k : {kMauveKey, kRougeKey}) {
-        if (metric.compare(QLatin1String(k), Qt::CaseInsensitive) == 0)
-            key = QLatin1String(k);
-    }
+    for (const auto& info : emo::eval::metricCatalog())
+        if (metric.compare(QLatin1String(info.name), Qt::CaseInsensitive) == 0)
+            key = QLatin1String(info.name);
     auto& cell = m_metrics[key];
     if (isA)
         cell.first = QString::number(value, 'f', 3);

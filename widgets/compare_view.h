@@ -57,9 +57,8 @@ public:
     // The colour map: fraction 0..1 of the sequential scale (white → orange), or −1..1 of the diverging one.
     static QColor sequentialColor(double fraction);
     static QColor divergingColor(double fraction);
-    // Summary numbers as computed from the samples (cross-perplexity: exp(mean −log p_other) over all tokens).
+    // Mean log-probability of the samples under their own model (cross-perplexity: generate::crossPerplexity).
     static double meanOwnLogprob(const std::vector<emo::generate::ComparedSample>& samples);
-    static double crossPerplexity(const std::vector<emo::generate::ComparedSample>& samples);
     QString summaryText(int row, int column) const;   // what the summary table shows
     int summaryRow(const QString& metric) const;      // −1 when no such row
     bool isBusy() const { return m_busy; }

@@ -2,6 +2,8 @@
 
 #include "plot_export.h"
 
+#include "eval/metric_catalog.h"
+
 #include <qcustomplot.h>
 
 #include <QCheckBox>
@@ -47,69 +49,31 @@ QString defaultExperimentFolder(const QString& kind, const QString& scale)
 using emo::eval::EvalReport;
 using emo::eval::MetricValue;
 
-// The metrics the user can ask for: the key Run sends, the label, a one-line tooltip.
-struct MetricChoice {
-    const char* key;
-    const char* label;
-    const char* tip;
-    bool checked;
-};
-const MetricChoice kMetricChoices[] = {
-    {"ppl", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Perplexity"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "exp(mean −log p) of the reference continuations under each model (lower is better)"),
-     true},
-    {"oracle-ppl", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Oracle perplexity"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "Perplexity of each model's continuations under the oracle model (lower is better)"),
-     false},
-    {"fwd-ce", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Forward CE"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "Cross-entropy of oracle samples under the model: recall / coverage (lower is better)"),
-     false},
-    {"rev-ce", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Reverse CE"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "Cross-entropy of the model's samples under the oracle: precision (lower is better)"),
-     false},
-    {"mauve", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "MAUVE"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "Area under the divergence curve of model vs human continuations in feature space (higher is better)"),
-     true},
-    {"rouge", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "ROUGE-1 / ROUGE-L"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "F1 overlap of unigrams / longest common subsequence with the reference continuation (higher is better)"),
-     true},
-    {"fewshot", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Few-shot accuracy"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView",
-                       "Accuracy of in-context classification with a few labelled examples in the prompt (higher is better)"),
-     false},
-};
-const char* const kOracleMetrics[] = {"oracle-ppl", "fwd-ce", "rev-ce"};
+// The metric requests checked when the view opens (the catalog, eval/metric_catalog.h, has the others).
+const char* const kCheckedByDefault[] = {"ppl", "mauve", "rouge"};
 
-// Report metric names in the column order the table uses, with their headers and tooltips.
-struct ColumnInfo {
-    const char* name;
-    const char* header;
-    const char* tip;
-};
-const ColumnInfo kColumns[] = {
-    {"ppl", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "PPL ↓"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Perplexity on the data (lower is better)")},
-    {"oracle-ppl", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Oracle PPL ↓"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Perplexity of the samples under the oracle (lower is better)")},
-    {"fwd-ce", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Fwd CE ↓"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Forward cross-entropy, nats per token (lower is better)")},
-    {"rev-ce", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Rev CE ↓"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Reverse cross-entropy, nats per token (lower is better)")},
-    {"mauve", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "MAUVE ↑"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "MAUVE, in [0, 1] (higher is better)")},
-    {"rouge-1", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "ROUGE-1 ↑"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "ROUGE-1 F1 (higher is better)")},
-    {"rouge-l", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "ROUGE-L ↑"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "ROUGE-L F1 (higher is better)")},
-    {"fewshot-acc", QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Few-shot acc. ↑"),
-     QT_TRANSLATE_NOOP("emo::widgets::EvaluateView", "Few-shot accuracy (higher is better)")},
-};
+// A request's check box text and tooltip from its values in the catalog ("rouge" → "ROUGE-1 / ROUGE-L").
+QString requestLabel(const std::string& request)
+{
+    QStringList labels;
+    for (const auto* m : emo::eval::metricsOfRequest(request))
+        labels << QString::fromUtf8(m->label);
+    return labels.join(QStringLiteral(" / "));
+}
+
+QString requestTooltip(const std::string& request)
+{
+    // One line: "ROUGE-1: …; ROUGE-L: … (higher is better)" (a request's values share a direction).
+    const auto metrics = emo::eval::metricsOfRequest(request);
+    if (metrics.size() == 1)
+        return QString::fromStdString(emo::eval::metricTooltip(metrics[0]->name));
+    QStringList parts;
+    for (const auto* m : metrics)
+        parts << QStringLiteral("%1: %2").arg(QString::fromUtf8(m->label), QString::fromUtf8(m->description));
+    return parts.join(QStringLiteral("; ")) +
+           (metrics.empty() ? QString() : metrics[0]->lowerIsBetter ? QStringLiteral(" (lower is better)")
+                                                                    : QStringLiteral(" (higher is better)"));
+}
 
 // Distinct, colour-blind-friendly model colours (Okabe–Ito), as in the Train view.
 QColor modelColour(int index)
@@ -136,10 +100,10 @@ QStringList columnNames(const QVector<EvalReport>& reports)
             if (!present.contains(name))
                 present << name;
         }
-    QStringList ordered;
-    for (const auto& c : kColumns)
-        if (present.contains(QLatin1String(c.name)))
-            ordered << QLatin1String(c.name);
+    QStringList ordered;  // the catalog's order, then names it does not know
+    for (const auto& m : emo::eval::metricCatalog())
+        if (present.contains(QLatin1String(m.name)))
+            ordered << QLatin1String(m.name);
     for (const auto& name : present)
         if (!ordered.contains(name))
             ordered << name;
@@ -199,12 +163,14 @@ EvaluateView::EvaluateView(QWidget* parent)
     auto* metricsBox = new QGroupBox(tr("Metrics"), inputs);
     auto* metricsGrid = new QGridLayout(metricsBox);
     int index = 0;
-    for (const auto& choice : kMetricChoices) {
-        auto* box = new QCheckBox(tr(choice.label), metricsBox);
-        box->setObjectName(QStringLiteral("metric_%1").arg(QLatin1String(choice.key)));
-        box->setProperty("metricKey", QLatin1String(choice.key));
-        box->setToolTip(tr(choice.tip));
-        box->setChecked(choice.checked);
+    for (const std::string& request : emo::eval::metricRequests()) {
+        const QString key = QString::fromStdString(request);
+        auto* box = new QCheckBox(requestLabel(request), metricsBox);
+        box->setObjectName(QStringLiteral("metric_%1").arg(key));
+        box->setProperty("metricKey", key);
+        box->setToolTip(requestTooltip(request));
+        box->setChecked(std::any_of(std::begin(kCheckedByDefault), std::end(kCheckedByDefault),
+                                    [&](const char* k) { return request == k; }));
         metricsGrid->addWidget(box, index / 2, index % 2);
         m_metricBoxes << box;
         ++index;
@@ -571,12 +537,6 @@ int EvaluateView::modelRow(const QString& model) const
     return -1;
 }
 
-bool EvaluateView::lowerIsBetter(const QString& metric)
-{
-    return metric.endsWith(QLatin1String("ppl")) || metric.endsWith(QLatin1String("-ce")) ||
-           metric == QLatin1String("ce") || metric.contains(QLatin1String("loss"));
-}
-
 QString EvaluateView::formatMetric(double mean, double std, qint64 count)
 {
     if (!std::isfinite(mean))
@@ -625,16 +585,10 @@ void EvaluateView::rebuildTable()
     m_table->setColumnCount(columns.size());
     m_table->setRowCount(m_reports.size());
     for (int c = 0; c < columns.size(); ++c) {
-        QString header = columns[c];
-        QString tip;
-        for (const auto& info : kColumns)
-            if (columns[c] == QLatin1String(info.name)) {
-                header = tr(info.header);
-                tip = tr(info.tip);
-            }
-        auto* item = new QTableWidgetItem(header);
+        const std::string name = columns[c].toStdString();
+        auto* item = new QTableWidgetItem(QString::fromStdString(emo::eval::metricHeader(name)));
         item->setData(Qt::UserRole, columns[c]);
-        item->setToolTip(tip.isEmpty() ? columns[c] : tip);
+        item->setToolTip(QString::fromStdString(emo::eval::metricTooltip(name)));
         m_table->setHorizontalHeaderItem(c, item);
     }
     for (int r = 0; r < m_reports.size(); ++r) {
@@ -646,7 +600,8 @@ void EvaluateView::rebuildTable()
     }
     for (int c = 0; c < columns.size(); ++c) {
         // The best mean of the column, by the metric's direction; bold only when there is a comparison.
-        const bool lower = lowerIsBetter(columns[c]);
+        const auto* info = emo::eval::findMetric(columns[c].toStdString());
+        const bool lower = info && info->lowerIsBetter;
         double best = 0.0;
         int present = 0;
         for (const auto& report : m_reports)
@@ -764,10 +719,10 @@ void EvaluateView::requestEvaluate()
     else if (metrics.isEmpty())
         problem = tr("Check at least one metric.");
     else if (oracle.isEmpty())
-        for (const char* key : kOracleMetrics)
-            if (metrics.contains(QLatin1String(key))) {
-                problem = tr("Oracle perplexity and the forward / reverse cross-entropies need an oracle model: "
-                             "choose one or uncheck them.");
+        for (const QString& metric : metrics)
+            if (emo::eval::requestNeedsOracle(metric.toStdString())) {
+                problem = tr("%1 needs an oracle model: choose one or uncheck it.")
+                              .arg(requestLabel(metric.toStdString()));
                 break;
             }
     if (!problem.isEmpty()) {

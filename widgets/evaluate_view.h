@@ -55,8 +55,6 @@ public:
     int metricColumn(const QString& metric) const;
     int modelRow(const QString& model) const;
     QCustomPlot* mauvePlot() const { return m_plot; }
-    // Whether lower values of a report metric are better (perplexities, cross-entropies).
-    static bool lowerIsBetter(const QString& metric);
     // "mean ± std" (std left out when count is 1), decimals by the size of the mean.
     static QString formatMetric(double mean, double std, qint64 count);
     bool isBusy() const { return m_busy; }

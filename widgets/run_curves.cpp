@@ -1,57 +1,46 @@
 #include "run_curves.h"
 
+#include "objective/objective_types.h"
+#include "train/run_files.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
-
-#include <cmath>
-#include <limits>
 
 namespace emo::widgets {
-namespace {
-
-double numberOrNan(const QJsonObject& object, const char* key)
-{
-    const QJsonValue value = object.value(QLatin1String(key));
-    return value.isDouble() ? value.toDouble() : std::numeric_limits<double>::quiet_NaN();
-}
-
-} // namespace
 
 bool RunCurves::load(const QString& folder, RunCurves* out, QString* error)
 {
-    QFile metrics(QDir(folder).filePath("metrics.jsonl"));
-    if (!metrics.open(QIODevice::ReadOnly)) {
+    const auto path = [&folder](const char* name) { return QFile::encodeName(QDir(folder).filePath(name)).toStdString(); };
+    train::MetricsLog log;
+    try {
+        log = train::readMetrics(path(train::kMetricsJsonl));
+    } catch (const std::exception&) {
         if (error)
-            *error = QObject::tr("%1: no training history (metrics.jsonl) in this folder").arg(metrics.fileName());
+            *error = QObject::tr("%1: no training history (metrics.jsonl) in this folder")
+                         .arg(QDir(folder).filePath(train::kMetricsJsonl));
         return false;
     }
     RunCurves curves;
     curves.folder = folder;
     curves.name = QFileInfo(folder).fileName();
-    while (!metrics.atEnd()) {
-        const QJsonObject line = QJsonDocument::fromJson(metrics.readLine()).object();
-        if (line.isEmpty())
-            continue;
-        const double step = numberOrNan(line, "step");
-        if (line.value("type").toString() == QLatin1String("validation")) {
-            curves.validationSteps << step;
-            curves.validationLoss << numberOrNan(line, "validation_loss");
-            curves.validationDemd << numberOrNan(line, "validation_demd");
-        } else {
-            curves.steps << step;
-            curves.loss << numberOrNan(line, "loss");
-            curves.mlePart << numberOrNan(line, "mle");
-            curves.demdPart << numberOrNan(line, "demd");
-        }
+    for (const auto& p : log.steps) {
+        curves.steps << double(p.step);
+        curves.loss << p.loss;
+        curves.mlePart << p.mlePart;
+        curves.demdPart << p.demdPart;
     }
-    QFile run(QDir(folder).filePath("run.json"));
-    if (run.open(QIODevice::ReadOnly)) {
-        const QJsonObject record = QJsonDocument::fromJson(run.readAll()).object();
-        curves.status = record.value("status").toString();
-        curves.objective = record.value("settings").toObject().value("objective").toObject().value("kind").toString();
+    for (const auto& p : log.validations) {
+        curves.validationSteps << double(p.step);
+        curves.validationLoss << p.validationLoss;
+        curves.validationDemd << p.validationDemd;
+    }
+    try {
+        const auto record = train::readRunJson(path(train::kRunJson));
+        curves.status = QString::fromStdString(record.status);
+        curves.objective = QString::fromLatin1(objective::toString(record.settings.objective.kind));
+    } catch (const std::exception&) {
+        // a run folder without (or with a damaged) run.json still shows its curves
     }
     *out = curves;
     return true;

@@ -16,9 +16,10 @@
 // rev-ce without --oracle: exit 2 before any model is loaded.
 #include "cli_command.h"
 
+#include "eval/metric_catalog.h"
 #include "eval/model_evaluation.h"
 #include "format.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "model/model_folder.h"
 #include "terminal_progress.h"
 #include "text/tokenizer.h"
@@ -45,11 +46,6 @@ std::vector<std::string> splitList(const std::string& text)
     return out;
 }
 
-bool has(const std::vector<std::string>& list, const std::string& item)
-{
-    return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 class EvalCommand : public CliCommand {
 public:
     const char* name() const override { return "eval"; }
@@ -62,7 +58,7 @@ public:
     {
         command.add_option("--model", m_model, "Hugging Face model folder")->required();
         command.add_option("--data", m_data, "Data set (.txt, .jsonl, WikiText raw; fewshot: JSONL of text, label)")->required();
-        command.add_option("--metrics", m_metrics, "Comma-separated: ppl,mauve,rouge,oracle-ppl,fwd-ce,rev-ce,fewshot")->capture_default_str();
+        command.add_option("--metrics", m_metrics, "Comma-separated, of: " + eval::metricRequestList())->capture_default_str();
         command.add_option("--oracle", m_oracle, "Oracle / reference model folder (oracle-ppl, rev-ce; MAUVE's feature model)");
         command.add_option("--block", m_block, "ppl: tokens per scored block (0 = min(256, the model's context))")->capture_default_str();
         command.add_option("--batch", m_batch, "Sequences per forward pass")->capture_default_str();
@@ -92,14 +88,13 @@ public:
         const auto metrics = splitList(m_metrics);
         if (metrics.empty())
             throw Error::badInput("--metrics: no metric given");
-        std::string available;
-        for (const auto& m : eval::knownMetrics())
-            available += std::string(available.empty() ? "" : ",") + m;
-        for (const auto& metric : metrics)
-            if (!eval::isKnownMetric(metric))
-                throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " + available + ")");
-        if ((has(metrics, "oracle-ppl") || has(metrics, "rev-ce")) && m_oracle.empty())
-            throw Error::badInput("--oracle is required by oracle-ppl and rev-ce");
+        for (const auto& metric : metrics) {
+            if (!eval::isMetricRequest(metric))
+                throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " +
+                                      eval::metricRequestList() + ")");
+            if (eval::requestNeedsOracle(metric) && m_oracle.empty())
+                throw Error::badInput("--oracle is required by " + metric);
+        }
         if (!eval::parseContinuationProtocol(m_protocol, &m_continuation.protocol))
             throw Error::badInput("--protocol " + m_protocol + ": expected pooled or official");
 

@@ -2,6 +2,7 @@
 #include "cli_command.h"
 
 #include "generate/sampler.h"
+#include "io/documents.h"
 #include "interrupt.h"
 #include "model/model_folder.h"
 #include "terminal_progress.h"
@@ -13,26 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
-#include <sstream>
 #include <unistd.h>
 
 namespace emo::cli {
 namespace {
-
-std::vector<std::string> readPromptLines(const std::string& path)
-{
-    std::istringstream in(util::readTextFile(path));
-    std::vector<std::string> prompts;
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (!line.empty())
-            prompts.push_back(line);
-    }
-    if (prompts.empty())
-        throw Error::badInput(path + ": no prompts (one prompt a line)");
-    return prompts;
-}
 
 class SampleCommand : public CliCommand {
 public:
@@ -43,7 +28,7 @@ public:
     {
         command.add_option("--model", m_model, "Model or run folder")->required();
         auto prompt = command.add_option("--prompt", m_prompt, "One prompt (may be empty)");
-        auto prompts = command.add_option("--prompts", m_promptsFile, "File of prompts, one a line");
+        auto prompts = command.add_option("--prompts", m_promptsFile, "File of prompts: one a line, or JSON lines with \"text\" or \"prompt\"");
         prompt->excludes(prompts);
         prompts->excludes(prompt);
         command.add_option("--max-new", m_settings.maxNewTokens, "Tokens to generate at most")->capture_default_str();
@@ -62,7 +47,7 @@ public:
     {
         std::vector<std::string> prompts;
         if (!m_promptsFile.empty())
-            prompts = readPromptLines(m_promptsFile);
+            prompts = io::readPrompts(m_promptsFile);
         else
             prompts.push_back(m_prompt);
         if (m_greedy || m_settings.temperature <= 0)

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "eval/metric_catalog.h"
 #include "log_sink.h"
 #include "session.h"
 #include "util/resources_dir.h"
@@ -315,9 +316,9 @@ void MainWindow::wireSession()
     // The Compare view shows MAUVE and ROUGE of its two models once the Evaluate view has computed them.
     connect(s, &Session::evaluated, this, [this](const eval::EvalReport& report) {
         const QString model = QString::fromStdString(report.model);
-        for (const auto& metric : report.metrics)
-            if (metric.name == "mauve" || metric.name == "rouge-1" || metric.name == "rouge-l")
-                m_compare->setMetric(model, QString::fromStdString(metric.name).toUpper(), metric.mean);
+        for (const auto& metric : report.metrics)  // the sample-quality metrics (MAUVE, ROUGE)
+            if (const auto* info = eval::findMetric(metric.name); info && info->input == eval::MetricInput::Samples)
+                m_compare->setMetric(model, QString::fromStdString(metric.name), metric.mean);
     });
 
     // The jobs whose progress the Evaluate view shows as its own.

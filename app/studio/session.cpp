@@ -6,7 +6,7 @@
 #include "experiment/oracle_experiment.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "text/document_blocks.h"
 #include "text/sequence_convention.h"
 #include "model/language_model.h"

@@ -1,6 +1,7 @@
 #include "eval/continuation_eval.h"
 
 #include "eval/cross_entropy.h"
+#include "eval/metric_catalog.h"
 #include "eval/features.h"
 #include "eval/mauve.h"
 #include "eval/rouge.h"
@@ -64,8 +65,9 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
     }
     if (!models.model || !models.tokenizer)
         throw Error::badInput("continuation eval: no model or tokenizer");
-    if ((wanted.count("oracle-ppl") || wanted.count("rev-ce")) && (!models.oracle || !models.oracleTokenizer))
-        throw Error::badInput("--oracle: oracle-ppl and rev-ce need an oracle model");
+    for (const auto& metric : wanted)
+        if (requestNeedsOracle(metric) && (!models.oracle || !models.oracleTokenizer))
+            throw Error::badInput("--oracle: " + metric + " needs an oracle model");
     if (settings.samplesPerPrefix < 1)
         throw Error::badInput("--samples must be positive, got " + std::to_string(settings.samplesPerPrefix));
     if (settings.seeds < 1)
@@ -98,8 +100,7 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
         values["fwd-ce"].push_back(
             forwardCrossEntropy(model, tokenizer, examples, settings.batchSize, forward("fwd-ce")).meanNll);
 
-    const bool needSamples = wanted.count("mauve") || wanted.count("rouge") || wanted.count("oracle-ppl") ||
-                             wanted.count("rev-ce");
+    const bool needSamples = std::any_of(wanted.begin(), wanted.end(), requestNeedsSamples);
     if (needSamples) {
         generate::Sampler sampler(model, &tokenizer);
         std::vector<std::string> prompts;
@@ -233,10 +234,8 @@ EvalReport evaluateContinuations(const ContinuationModels& models, const std::ve
     }
     // In the order the metrics were asked for.
     for (const auto& metric : settings.metrics) {
-        std::vector<std::string> names = {metric};
-        if (metric == "rouge")
-            names = {"rouge-1", "rouge-l"};
-        for (const auto& name : names) {
+        for (const MetricInfo* info : metricsOfRequest(metric)) {
+            const std::string name = info->name;
             const bool listed = std::any_of(report.metrics.begin(), report.metrics.end(),
                                             [&](const MetricValue& v) { return v.name == name; });
             if (!listed && values.count(name)) {

@@ -1,7 +1,8 @@
 #include "eval/model_evaluation.h"
 
+#include "eval/metric_catalog.h"
 #include "eval/perplexity.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "util/error.h"
@@ -10,32 +11,19 @@
 
 namespace emo::eval {
 
-const std::vector<std::string>& knownMetrics()
-{
-    static const std::vector<std::string> names = {"ppl", "fewshot", "mauve", "rouge", "oracle-ppl", "fwd-ce", "rev-ce"};
-    return names;
-}
-
-bool isKnownMetric(const std::string& name)
-{
-    const auto& names = knownMetrics();
-    return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 ModelEvaluation evaluateModel(const ContinuationModels& models, const std::string& dataPath,
                               ModelEvaluationSettings settings, const ProgressCallback& progress)
 {
     if (!models.model || !models.tokenizer)
         throw Error::badInput("evaluate: no model");
     for (const auto& metric : settings.metrics)
-        if (!isKnownMetric(metric))
-            throw Error::badInput("metrics: unknown metric '" + metric
-                                  + "' (available: ppl, fewshot, mauve, rouge, oracle-ppl, fwd-ce, rev-ce)");
+        if (!isMetricRequest(metric))
+            throw Error::badInput("metrics: unknown metric '" + metric + "' (available: " + metricRequestList() + ")");
     model::LanguageModel& model = *models.model;
 
     ModelEvaluation out;
     std::vector<std::string> continuationMetrics;
-    for (const auto& metric : settings.metrics)
+    for (const auto& metric : settings.metrics)  // ppl and fewshot are computed here, the others on continuations
         if (metric != "ppl" && metric != "fewshot")
             continuationMetrics.push_back(metric);
     EvalReport continuation;
@@ -70,7 +58,7 @@ ModelEvaluation evaluateModel(const ContinuationModels& models, const std::strin
             out.report.metrics.push_back(summarizeMetric("fewshot-acc", {out.fewShot.accuracy}));
         } else {
             for (const auto& value : continuation.metrics)
-                if (value.name == metric || (metric == "rouge" && value.name.rfind("rouge-", 0) == 0))
+                if (const MetricInfo* info = findMetric(value.name); info && metric == info->request)
                     out.report.metrics.push_back(value);
         }
     }

@@ -9,7 +9,8 @@
 
 namespace emo::eval {
 
-// Every metric of `emo eval` and the Evaluate view on one model and one data file, in the order asked:
+// Every metric of `emo eval` and the Evaluate view on one model and one data file, in the order asked
+// (the requests of eval/metric_catalog.h):
 //   "ppl"      perplexity of the data (documents + EOS, concatenated, blocks of pplBlock tokens)
 //   "fewshot"  few-shot accuracy on a JSONL of {text, label} ("fewshot-acc")
 //   "mauve", "rouge" (→ "rouge-1", "rouge-l"), "oracle-ppl", "fwd-ce", "rev-ce": evaluateContinuations.
@@ -28,9 +29,6 @@ struct ModelEvaluation {
     bool hasFewShot = false;
     FewShotResult fewShot;
 };
-
-bool isKnownMetric(const std::string& name);
-const std::vector<std::string>& knownMetrics();  // ppl, fewshot, mauve, rouge, oracle-ppl, fwd-ce, rev-ce
 
 ModelEvaluation evaluateModel(const ContinuationModels& models, const std::string& dataPath,
                               ModelEvaluationSettings settings, const ProgressCallback& progress = {});

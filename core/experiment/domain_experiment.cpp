@@ -3,7 +3,7 @@
 #include "eval/model_evaluation.h"
 #include "eval/sequence_scoring.h"
 #include "eval/token_cross_entropy.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "model/model_folder.h"
 #include "report/plot_writer.h"
 #include "text/document_blocks.h"
@@ -359,7 +359,7 @@ std::string domainMauveTable(const DomainExperimentSettings& s, const std::vecto
     return domainTable(s, rows, [](const DomainResultRow& r) {
         if (r.mauve.count == 0)
             return std::string("–");
-        const bool bold = significantlyBetter(r.mauveVsMle, false);
+        const bool bold = significantlyBetter(r.mauveVsMle, "mauve");
         const std::string value = r.mauve.count > 1 ? formatted("%.1f ± %.1f", 100.0 * r.mauve.mean, 100.0 * r.mauve.std)
                                                     : formatted("%.1f", 100.0 * r.mauve.mean);
         return bold ? "**" + value + "**" : value;
@@ -511,15 +511,15 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
         auto base = model::LanguageModel::load(baseDir, torch::kCPU);
         baseInfo = modelSummaryJson(*base);
     }
-    const auto testJson = [](const eval::PairedTestResult& t, bool lowerIsBetter) {
-        return pairedTestJson(t, significantlyBetter(t, lowerIsBetter));
+    const auto testJson = [](const eval::PairedTestResult& t, const char* metric) {
+        return pairedTestJson(t, significantlyBetter(t, metric));
     };
     json rowsJson = json::array();
     for (const auto& r : rows)
         rowsJson.push_back({{"domain", r.domain}, {"config", r.config}, {"label", r.label}, {"objective", r.objective},
                             {"mauve", {{"mean", r.mauve.mean}, {"std", r.mauve.std}, {"count", r.mauve.count}}},
                             {"ppl", {{"mean", r.ppl.mean}, {"std", r.ppl.std}, {"count", r.ppl.count}}},
-                            {"versus_mle", {{"mauve", testJson(r.mauveVsMle, false)}, {"ppl", testJson(r.pplVsMle, true)}}},
+                            {"versus_mle", {{"mauve", testJson(r.mauveVsMle, "mauve")}, {"ppl", testJson(r.pplVsMle, "ppl")}}},
                             {"forward_ce", r.forwardCe}, {"reverse_ce", r.reverseCe},
                             {"train_seconds", r.trainSeconds}, {"best_step", r.bestStep}, {"steps", r.totalSteps}});
     result.seconds = secondsSince(start);
@@ -565,7 +565,7 @@ DomainExperimentResult runDomainExperiment(const DomainExperimentSettings& s, co
                   return std::string("–");
               const std::string value = r.ppl.count > 1 ? formatted("%.1f ± %.1f", r.ppl.mean, r.ppl.std)
                                                         : formatted("%.1f", r.ppl.mean);
-              return significantlyBetter(r.pplVsMle, true) ? "**" + value + "**" : value;
+              return significantlyBetter(r.pplVsMle, "ppl") ? "**" + value + "**" : value;
           })
        << "\n## Forward / reverse cross-entropy against the surrogate (Figure 2)\n\n"
           "Token level, nats per token, mean over seeds: forward (recall) / reverse (precision), and in brackets their "

@@ -1,5 +1,7 @@
 #include "experiment/experiment_runs.h"
 
+#include "eval/metric_catalog.h"
+
 #include "eval/paired_test.h"
 #include "model/language_model.h"
 #include "train/pretrainer.h"
@@ -278,11 +280,12 @@ eval::MetricValue metricFromScores(const json& scores, const std::string& name)
     return m;
 }
 
-bool significantlyBetter(const eval::PairedTestResult& t, bool lowerIsBetter)
+bool significantlyBetter(const eval::PairedTestResult& t, const std::string& metric)
 {
-    if (t.pairs == 0)
+    const eval::MetricInfo* info = eval::findMetric(metric);
+    if (t.pairs == 0 || !info)
         return false;
-    return (lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0) && t.pValue < kSignificanceLevel;
+    return (info->lowerIsBetter ? t.meanDifference < 0.0 : t.meanDifference > 0.0) && t.pValue < kSignificanceLevel;
 }
 
 eval::PairedTestResult pairedAgainstMle(const SeedUnits& mine, const SeedUnits& mle, const std::string& metric)
@@ -323,7 +326,8 @@ std::string formatMetricMean(const eval::MetricValue& m)
     if (m.count == 0)
         return "–";
     char text[64];
-    const bool large = m.name == "ppl" || m.name == "oracle-ppl";
+    const eval::MetricInfo* info = eval::findMetric(m.name);
+    const bool large = info && info->scale == eval::MetricScale::Perplexity;
     if (m.count > 1)
         std::snprintf(text, sizeof(text), large ? "%.1f ± %.1f" : "%.3f ± %.3f", m.mean, m.std);
     else

@@ -77,9 +77,10 @@ nlohmann::json writeScores(const std::string& dir, const std::string& modelDir, 
 // A metric of a scores.json (mean, std, count, unit, units); count 0 when the file has no such metric.
 eval::MetricValue metricFromScores(const nlohmann::json& scores, const std::string& name);
 
-// The paper's bold: better than MLE (lower or higher, as the metric reads) with p < kSignificanceLevel.
+// The paper's bold: better than MLE (lower or higher, as the catalog says `metric` reads) with
+// p < kSignificanceLevel.
 constexpr double kSignificanceLevel = 0.001;
-bool significantlyBetter(const eval::PairedTestResult& test, bool lowerIsBetter);
+bool significantlyBetter(const eval::PairedTestResult& test, const std::string& metric);
 
 // Paired units of a config's runs: seed → metric → units (MetricValue::units).
 using SeedUnits = std::map<uint64_t, std::map<std::string, std::vector<double>>>;

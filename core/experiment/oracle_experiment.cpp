@@ -6,7 +6,7 @@
 #include "eval/token_cross_entropy.h"
 #include "experiment/experiment_runs.h"
 #include "experiment/transport_statistics.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "objective/cost_embedding.h"
 #include "text/document_blocks.h"
 #include "text/tokenizer.h"
@@ -42,25 +42,25 @@ namespace {
 const int kFormat = 2;
 const int64_t kCrossEntropyBlocks = 32;  // validation blocks of Figure 2's cross-entropies against the oracle
 
-// The experiment's metrics, in table order: name (as eval reports it), table header, plot title.
-struct MetricInfo {
+// The experiment's metrics, in table order: name (as eval reports it and the catalog knows it, with its
+// direction), and how this experiment titles it: table header, plot title.
+struct ExperimentMetric {
     const char* name;
     const char* header;
     const char* title;
-    bool lowerIsBetter;
 };
-const MetricInfo kMetrics[] = {
-    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)", true},
-    {"ppl", "test PPL ↓", "Test perplexity (lower is better)", true},
-    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)", false},
-    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)", false},
-    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)", false},
+const ExperimentMetric kMetrics[] = {
+    {"oracle-ppl", "oracle PPL ↓", "Oracle perplexity of samples (lower is better)"},
+    {"ppl", "test PPL ↓", "Test perplexity (lower is better)"},
+    {"mauve", "MAUVE ↑", "MAUVE against held-out oracle text (higher is better)"},
+    {"rouge-1", "ROUGE-1 ↑", "ROUGE-1 F (higher is better)"},
+    {"rouge-l", "ROUGE-L ↑", "ROUGE-L F (higher is better)"},
 };
 
 // Whether a paired test says `row` beats MLE on metric k at the paper's level (its bold).
 bool significantlyBetter(const ResultRow& row, size_t k)
 {
-    return k < row.versusMle.size() && experiment::significantlyBetter(row.versusMle[k], kMetrics[k].lowerIsBetter);
+    return k < row.versusMle.size() && experiment::significantlyBetter(row.versusMle[k], kMetrics[k].name);
 }
 
 

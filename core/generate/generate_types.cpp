@@ -1,6 +1,21 @@
 #include "generate/generate_types.h"
 
+#include <cmath>
+#include <limits>
+
 namespace emo::generate {
+
+double crossPerplexity(const std::vector<ComparedSample>& samples)
+{
+    double nll = 0.0;
+    size_t count = 0;
+    for (const ComparedSample& s : samples) {
+        for (double logprob : s.otherLogprobs)
+            nll -= logprob;
+        count += s.otherLogprobs.size();
+    }
+    return count ? std::exp(nll / double(count)) : std::numeric_limits<double>::quiet_NaN();
+}
 
 const char* toString(SamplingMode mode)
 {

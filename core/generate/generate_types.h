@@ -55,6 +55,10 @@ struct ModelComparison {
     double crossPerplexityBUnderA = 0.0;
 };
 
+// exp(mean −otherLogprobs) pooled over every token of every sample: how surprised the other model is by
+// these samples (ModelComparison::crossPerplexityAUnderB of a's samples). NaN when they hold no token.
+double crossPerplexity(const std::vector<ComparedSample>& samples);
+
 const char* toString(SamplingMode mode);  // "ancestral" | "greedy"
 bool parseSamplingMode(const std::string& text, SamplingMode* out);
 

@@ -26,10 +26,10 @@ std::vector<double> tokenLogprobs(model::LanguageModel& model, const std::vector
 
 namespace {
 
-// Samples of `own`, each token scored under `other` too; accumulates Σ −log p_other and the count.
+// Samples of `own`, each token scored under `other` too.
 std::vector<ComparedSample> sampleAndScore(const ComparedModel& own, const ComparedModel& other,
                                            const std::vector<std::string>& prompts, const SampleSettings& settings,
-                                           const ProgressCallback& progress, double* otherNll, int64_t* count)
+                                           const ProgressCallback& progress)
 {
     Sampler sampler(*own.model, own.tokenizer);
     const auto samples = sampler.sample(prompts, settings, progress);
@@ -44,10 +44,6 @@ std::vector<ComparedSample> sampleAndScore(const ComparedModel& own, const Compa
         const size_t from = ids.size();
         ids.insert(ids.end(), sample.tokenIds.begin(), sample.tokenIds.end());
         compared.otherLogprobs = tokenLogprobs(*other.model, ids, from);
-        for (double lp : compared.otherLogprobs) {
-            *otherNll -= lp;
-            ++*count;
-        }
         out.push_back(std::move(compared));
         if (progress && !progress({"scoring", static_cast<int64_t>(out.size()), static_cast<int64_t>(samples.size())}))
             throw Error::cancelled("comparison cancelled");
@@ -69,12 +65,12 @@ ModelComparison compareModels(const ComparedModel& a, const ComparedModel& b, co
     ModelComparison result;
     result.modelA = a.name;
     result.modelB = b.name;
-    double nllAUnderB = 0.0, nllBUnderA = 0.0;
-    int64_t countA = 0, countB = 0;
-    result.a = sampleAndScore(a, b, prompts, settings, progress, &nllAUnderB, &countA);
-    result.b = sampleAndScore(b, a, prompts, settings, progress, &nllBUnderA, &countB);
-    result.crossPerplexityAUnderB = countA ? std::exp(nllAUnderB / double(countA)) : 0.0;
-    result.crossPerplexityBUnderA = countB ? std::exp(nllBUnderA / double(countB)) : 0.0;
+    result.a = sampleAndScore(a, b, prompts, settings, progress);
+    result.b = sampleAndScore(b, a, prompts, settings, progress);
+    // 0 = not computed (no sampled token), as the struct says.
+    const double aUnderB = crossPerplexity(result.a), bUnderA = crossPerplexity(result.b);
+    result.crossPerplexityAUnderB = std::isfinite(aUnderB) ? aUnderB : 0.0;
+    result.crossPerplexityBUnderA = std::isfinite(bUnderA) ? bUnderA : 0.0;
     return result;
 }
 

@@ -1,6 +1,6 @@
 #include "train/pretrainer.h"
 
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "io/model_config.h"
 #include "model/language_model.h"
 #include "text/sentencepiece_trainer.h"

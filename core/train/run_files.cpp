@@ -247,22 +247,48 @@ void appendMetricsLine(const std::string& path, const nlohmann::json& line)
         throw Error::runtime("cannot append to " + path);
 }
 
+namespace {
+
+// Calls `use(line, json)` for each line of metrics.jsonl that is a JSON object with fields of the right
+// types; skips the others (a line cut by a crash, or edited by hand).
+template <typename Use>
+void forEachMetricsLine(const std::string& path, Use use)
+{
+    std::istringstream in(util::readTextFile(path));
+    for (std::string line; std::getline(in, line);) {
+        const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!j.is_object())
+            continue;
+        try {
+            use(line, j);
+        } catch (const nlohmann::json::exception&) {
+            // a field of another type than a run writes
+        }
+    }
+}
+
+} // namespace
+
+MetricsLog readMetrics(const std::string& path)
+{
+    MetricsLog log;
+    forEachMetricsLine(path, [&](const std::string&, const nlohmann::json& j) {
+        (j.value("type", std::string("step")) == "validation" ? log.validations : log.steps)
+            .push_back(progressFromJson(j));
+    });
+    return log;
+}
+
 void truncateMetrics(const std::string& path, int64_t lastStep)
 {
     std::error_code ec;
     if (!fs::exists(path, ec))
         return;
-    std::istringstream in(util::readTextFile(path));
-    std::string kept, line;
-    while (std::getline(in, line)) {
-        try {
-            const auto j = nlohmann::json::parse(line);
-            if (j.value("step", int64_t(0)) <= lastStep)
-                kept += line + "\n";
-        } catch (const std::exception&) {
-            // a line cut by a crash
-        }
-    }
+    std::string kept;
+    forEachMetricsLine(path, [&](const std::string& line, const nlohmann::json& j) {
+        if (j.value("step", int64_t(0)) <= lastStep)
+            kept += line + "\n";
+    });
     util::writeTextFileAtomically(path, kept);
 }
 

@@ -43,6 +43,13 @@ RunRecord readRunJson(const std::string& path);                       // throws 
 
 // metrics.jsonl: one JSON line per step and per validation, appended and flushed as the run goes.
 void appendMetricsLine(const std::string& path, const nlohmann::json& line);
+// metrics.jsonl read back: the step and the validation records in file order. Lines that do not parse are
+// skipped (a run killed mid-write may leave half a line); a missing file throws BadInput naming it.
+struct MetricsLog {
+    std::vector<TrainProgress> steps;
+    std::vector<TrainProgress> validations;
+};
+MetricsLog readMetrics(const std::string& path);
 // Keeps only the lines whose step ≤ `lastStep` (and that parse), rewriting the file atomically; used on
 // resume to drop what an interrupted run logged after its last saved state.
 void truncateMetrics(const std::string& path, int64_t lastStep);

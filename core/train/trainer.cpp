@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include "io/dataset.h"
+#include "io/documents.h"
 #include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "objective/cost_embedding.h"

@@ -7,7 +7,7 @@
 #include "eval/continuation_eval.h"
 #include "eval/few_shot.h"
 #include "eval/perplexity.h"
-#include "io/dataset.h"
+#include "io/documents.h"
 #include "text/document_blocks.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"

@@ -1,4 +1,5 @@
 #include "io/dataset.h"
+#include "io/documents.h"
 #include "text/document_blocks.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -145,6 +146,69 @@ private Q_SLOTS:
         QFETCH(QStringList, mentions);
         const std::string path = writeFile(name.toStdString(), content.toStdString());
         expectError([&] { emo::io::readDocuments(path); }, emo::Error::Kind::BadInput,
+                    mentions + QStringList{QString::fromStdString(path)});
+    }
+
+    // The data-set kind comes from the content: a WikiText file is one by its headings, whatever its name.
+    void documentFormat_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("content");
+        QTest::addColumn<QString>("format");
+        QTest::newRow("wikitext by content") << "notes.txt" << " = Alpha = \n text \n" << "wikitext";
+        QTest::newRow("wiki in the name, plain inside") << "wiki.txt" << "a = b = c\n\nplain" << "text";
+        QTest::newRow("section heading alone is no article") << "s.txt" << " = = Section = = \n" << "text";
+        QTest::newRow("jsonl by extension") << "x.JSONL" << " = Alpha = \n" << "jsonl";
+    }
+    void documentFormat()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, content);
+        QFETCH(QString, format);
+        const auto path = writeFile(name.toStdString(), content.toStdString());
+        QCOMPARE(QString::fromLatin1(emo::io::toString(emo::io::detectDocumentFormat(path))), format);
+    }
+
+    void readPrompts_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("content");
+        QTest::addColumn<QStringList>("expected");
+        QTest::newRow("lines") << "p.txt" << "First prompt\r\n\n  \nSecond prompt \n" << QStringList{"First prompt", "Second prompt "};
+        QTest::newRow("jsonl text and prompt") << "p.jsonl"
+                                               << "{\"text\": \"In 1905\"}\n\n{\"prompt\": \"A\\nB\", \"id\": 2}\n{\"text\": \" \"}\n"
+                                               << QStringList{"In 1905", "A\nB"};
+        QTest::newRow("json lines inside a txt") << "mixed.txt" << "plain one\n {\"prompt\": \"two\"}\n"
+                                                 << QStringList{"plain one", "two"};
+    }
+    void readPrompts()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, content);
+        QFETCH(QStringList, expected);
+        QStringList got;
+        for (const auto& p : emo::io::readPrompts(writeFile(name.toStdString(), content.toStdString())))
+            got << QString::fromStdString(p);
+        QCOMPARE(got, expected);
+    }
+
+    void promptErrors_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("content");
+        QTest::addColumn<QStringList>("mentions");  // besides the file's path
+        QTest::newRow("empty") << "none.txt" << "\n \n" << QStringList{"no prompts"};
+        QTest::newRow("no text field") << "bad.jsonl" << "{\"title\": \"x\"}\n" << QStringList{"bad.jsonl:1:", "'prompt'"};
+        QTest::newRow("not json in jsonl") << "plain.jsonl" << "{\"text\": \"a\"}\nplain\n" << QStringList{"plain.jsonl:2:"};
+        QTest::newRow("field not a string") << "num.txt" << "{\"prompt\": 3}\n" << QStringList{"num.txt:1:"};
+    }
+    void promptErrors()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, content);
+        QFETCH(QStringList, mentions);
+        const std::string path = writeFile(name.toStdString(), content.toStdString());
+        expectError([&] { emo::io::readPrompts(path); }, emo::Error::Kind::BadInput,
                     mentions + QStringList{QString::fromStdString(path)});
     }
 

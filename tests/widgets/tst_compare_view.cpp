@@ -229,7 +229,7 @@ void TestCompareView::summaryNumbers()
     // A: the struct's value; B: recomputed by the view. Both must equal the hand sums.
     QVERIFY(std::fabs(cell(view, cross, 0) - kCrossAUnderB) < 1e-3);
     QVERIFY(std::fabs(cell(view, cross, 1) - kCrossBUnderA) < 1e-3);
-    QVERIFY(std::fabs(CompareView::crossPerplexity(view.comparison().a) - kCrossAUnderB) < 1e-12);
+    QVERIFY(std::fabs(emo::generate::crossPerplexity(view.comparison().a) - kCrossAUnderB) < 1e-12);
     const QString mean = "Mean log-prob per token (own model)";
     QVERIFY(std::fabs(cell(view, mean, 0) - kMeanOwnA) < 1e-3);
     QVERIFY(std::fabs(cell(view, mean, 1) - kMeanOwnB) < 1e-3);
@@ -331,7 +331,7 @@ void TestCompareView::promptsFromFiles()
     QCOMPARE(view.prompts(), QStringList({"First prompt", "Second prompt"}));
     QString error;
     QVERIFY(!view.loadPromptsFromFile(bad, &error));
-    QVERIFY2(error.contains("bad.jsonl") && error.contains("line 1"), qPrintable(error));
+    QVERIFY2(error.contains("bad.jsonl:1:"), qPrintable(error));  // file and line, as the CLI says it
     QCOMPARE(view.prompts(), QStringList({"First prompt", "Second prompt"}));  // unchanged
 }
 
@@ -374,12 +374,14 @@ void TestCompareView::metrics()
     view.setMetric("gpt2-mle", "MAUVE", 0.655);
     view.setMetric("unknown-model", "MAUVE", 0.1);  // ignored
     view.setMetric("B", "BLEU", 12.5);               // a new row
+    view.setMetric("A", "rouge-1", 0.5);             // a new row under the catalog's label
     QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 0), QStringLiteral("0.873"));
     QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 1), QStringLiteral("0.655"));
     QCOMPARE(view.summaryText(view.summaryRow("ROUGE-L"), 0), QStringLiteral("–"));
     QCOMPARE(view.summaryText(view.summaryRow("ROUGE-L"), 1), QStringLiteral("0.410"));
     QVERIFY(view.summaryRow("BLEU") >= 0);
     QCOMPARE(view.summaryText(view.summaryRow("BLEU"), 1), QStringLiteral("12.500"));
+    QCOMPARE(view.summaryText(view.summaryRow("ROUGE-1"), 0), QStringLiteral("0.500"));
     // A new comparison clears metrics of the old samples.
     view.setComparison(handMade());
     QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 0), QStringLiteral("–"));
