@@ -420,12 +420,23 @@ void TrainView::onProgress(const train::TrainProgress& p)
 
 void TrainView::onFinished(const train::TrainResult& result, const QString& outputDir)
 {
-    const bool cancelled = result.status == train::TrainStatus::Cancelled;
     if (m_curves.contains(outputDir))
-        m_curves[outputDir].status = cancelled ? "cancelled" : "completed";
-    m_status->setText(cancelled ? tr("Cancelled at step %1 of %2; “Resume run…” continues it exactly.").arg(result.steps).arg(result.totalSteps)
-                                : tr("Done: %1 steps, best validation CE %2 at step %3. Folder: %4")
-                                      .arg(result.steps).arg(result.bestValidationLoss, 0, 'f', 4).arg(result.bestStep).arg(outputDir));
+        m_curves[outputDir].status = "completed";
+    m_status->setText(tr("Done: %1 steps, best validation CE %2 at step %3. Folder: %4")
+                          .arg(result.steps).arg(result.bestValidationLoss, 0, 'f', 4).arg(result.bestStep).arg(outputDir));
+    refreshRuns();
+    replot();
+}
+
+void TrainView::onCancelled(const QString& outputDir)
+{
+    const bool started = m_curves.contains(outputDir) && !m_curves[outputDir].steps.isEmpty();
+    if (m_curves.contains(outputDir))
+        m_curves[outputDir].status = "cancelled";
+    m_status->setText(started ? tr("Cancelled at step %1 of %2; “Resume run…” continues it exactly.")
+                                    .arg(m_curves[outputDir].steps.last())
+                                    .arg(m_progress->maximum())
+                              : tr("Cancelled before the first step; nothing was trained."));
     refreshRuns();
     replot();
 }

@@ -54,6 +54,7 @@ public Q_SLOTS:
     void showRun(const QString& folder);        // overlays a past run's curves
     void onProgress(const emo::train::TrainProgress& progress);
     void onFinished(const emo::train::TrainResult& result, const QString& outputDir);
+    void onCancelled(const QString& outputDir);  // the run saved its state (when it had begun) and stopped
     void setBusy(bool busy);
     void refreshRuns();
 

@@ -1,9 +1,8 @@
 // emo: the headless command-line twin of EMO Studio. Thin: parses options, calls core, maps errors.
 #include "cli_command.h"
 #include "util/error.h"
+#include "util/error_text.h"
 #include "util/runtime.h"
-
-#include <c10/util/Exception.h>
 
 #include <iostream>
 #include <vector>
@@ -68,11 +67,8 @@ int main(int argc, char** argv)
             case emo::Error::Kind::Cancelled: return 130;
             case emo::Error::Kind::Runtime: return 1;
             }
-        } catch (const c10::Error& e) {
-            std::cerr << "emo " << command->name() << ": torch: " << e.what_without_backtrace() << "\n";
-            return 1;
-        } catch (const std::exception& e) {
-            std::cerr << "emo " << command->name() << ": " << e.what() << "\n";
+        } catch (const std::exception& e) {  // a LibTorch error among them, without its backtrace
+            std::cerr << "emo " << command->name() << ": " << emo::util::errorText(e) << "\n";
             return 1;
         }
     }

@@ -3,6 +3,7 @@
 #include "format.h"
 #include "interrupt.h"
 #include "train/trainer.h"
+#include "util/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -77,22 +78,29 @@ int runTrainingWith(const std::function<train::TrainResult(const train::TrainPro
 {
     installInterruptHandler();
     TrainProgressPrinter printer;
-    const auto result = train([&](const train::TrainProgress& p) {
+    const auto callback = [&](const train::TrainProgress& p) {
         printer.print(p);
         return !interruptRequested();
-    });
+    };
+    train::TrainResult result;
+    try {
+        result = train(callback);
+    } catch (const Error& e) {
+        printer.finish();
+        if (e.kind() != Error::Kind::Cancelled)
+            throw;
+        if (json)
+            std::cout << nlohmann::json{{"status", "cancelled"}, {"message", e.what()}}.dump(2) << "\n";
+        std::cerr << "emo: " << e.what() << "\n";  // where the state is saved, if anything was
+        return 130;
+    }
     printer.finish();
     if (json) {
-        nlohmann::json out{{"status", result.status == train::TrainStatus::Completed ? "completed" : "cancelled"},
+        nlohmann::json out{{"status", "completed"},
                            {"steps", result.steps}, {"total_steps", result.totalSteps},
                            {"last_loss", result.lastLoss}, {"best_validation_loss", result.bestValidationLoss},
                            {"best_step", result.bestStep}, {"out", result.outputDir}};
         std::cout << out.dump(2) << "\n";
-    }
-    if (result.status == train::TrainStatus::Cancelled) {
-        std::cerr << "emo: cancelled after step " << result.steps << "; the state is saved in " << result.outputDir
-                  << " (continue with --resume " << result.outputDir << ")\n";
-        return 130;
     }
     std::cerr << "emo: " << result.steps << " steps; best validation loss "
               << formatNumber(result.bestValidationLoss) << " at step " << result.bestStep << "; run in "

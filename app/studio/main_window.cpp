@@ -272,6 +272,7 @@ void MainWindow::wireSession()
     connect(m_train, &widgets::TrainView::cancelRequested, this, [s] { s->cancel(); });
     connect(s, &Session::trainingProgress, m_train, &widgets::TrainView::onProgress);
     connect(s, &Session::trainingFinished, m_train, &widgets::TrainView::onFinished);
+    connect(s, &Session::trainingCancelled, m_train, &widgets::TrainView::onCancelled);
 
     connect(m_inspector, &widgets::InspectorView::inspectRequested, this, [this](const QString& text) {
         onWorker([s = m_session, text] { s->inspectText(text, 10); });

@@ -18,6 +18,7 @@
 #include "transport/exact_emd.h"
 #include "util/device.h"
 #include "util/error.h"
+#include "util/error_text.h"
 #include "util/resources_dir.h"
 #include "util/runtime.h"
 
@@ -77,9 +78,10 @@ void Session::runJob(const QString& what, Work&& work)
         } else {
             spdlog::info("{}: cancelled", what.toStdString());
         }
-    } catch (const std::exception& e) {
-        spdlog::error("{}: {}", what.toStdString(), e.what());
-        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {  // a LibTorch error among them: shown without its C++ backtrace
+        const std::string text = util::errorText(e);
+        spdlog::error("{}: {}", what.toStdString(), text);
+        Q_EMIT failed(what, QString::fromStdString(text));
     }
     Q_EMIT busyChanged(false, what);
 }
@@ -154,12 +156,20 @@ void Session::startTraining(const emo::train::TrainSettings& settings)
 {
     runJob(tr("Training"), [&] {
         train::Trainer trainer(settings);
-        const auto result = trainer.run([&](const train::TrainProgress& p) {
-            Q_EMIT trainingProgress(p);
-            return keepGoing();
-        });
-        m_paused = false;
-        Q_EMIT trainingFinished(result, QString::fromStdString(settings.outputDir));
+        const QString folder = QString::fromStdString(settings.outputDir);
+        try {
+            const auto result = trainer.run([&](const train::TrainProgress& p) {
+                Q_EMIT trainingProgress(p);
+                return keepGoing();
+            });
+            m_paused = false;
+            Q_EMIT trainingFinished(result, folder);
+        } catch (const Error& e) {
+            m_paused = false;
+            if (e.kind() == Error::Kind::Cancelled)
+                Q_EMIT trainingCancelled(folder);
+            throw;
+        }
     });
     m_paused = false;
 }

@@ -60,6 +60,7 @@ Q_SIGNALS:
     void datasetOpened(const emo::widgets::DatasetPreview& preview);
     void trainingProgress(const emo::train::TrainProgress& progress);
     void trainingFinished(const emo::train::TrainResult& result, const QString& outputDir);
+    void trainingCancelled(const QString& outputDir);
     void inspected(const emo::inspect::InspectReport& report);
     void costMatrixReady(const emo::inspect::CostMatrixReport& report);
     void transportReady(const emo::inspect::TransportReport& report);

@@ -67,10 +67,17 @@ train::TrainProgressCallback trainProgress(ExperimentReporter& reporter, const s
     };
 }
 
-void finishTraining(const train::TrainResult& result, const std::string& dir)
+// Runs `train`; a cancel says how an experiment continues (the same command again), not how a run does.
+template <typename Train>
+void trainOrCancel(Train train, const std::string& dir)
 {
-    if (result.status == train::TrainStatus::Cancelled)
-        throw Error::cancelled("cancelled; run the same command again to continue " + dir);
+    try {
+        train();
+    } catch (const Error& e) {
+        if (e.kind() == Error::Kind::Cancelled)
+            throw Error::cancelled("cancelled; run the same command again to continue " + dir);
+        throw;
+    }
 }
 
 } // namespace
@@ -194,7 +201,7 @@ void pretrainStudent(const StudentRecipe& r, const std::string& dir, ExperimentR
     p.train.device = r.device;
     if (prepareRun(dir, &p.train))
         return;
-    finishTraining(train::pretrain(p, trainProgress(reporter, what)), dir);
+    trainOrCancel([&] { train::pretrain(p, trainProgress(reporter, what)); }, dir);
 }
 
 bool fineTuneRun(const FineTuneRecipe& r, const ObjectiveConfig& config, const std::string& costFrom, uint64_t seed,
@@ -220,7 +227,7 @@ bool fineTuneRun(const FineTuneRecipe& r, const ObjectiveConfig& config, const s
     if (prepareRun(dir, &t))
         return false;
     train::Trainer trainer(t);
-    finishTraining(trainer.run(trainProgress(reporter, what)), dir);
+    trainOrCancel([&] { trainer.run(trainProgress(reporter, what)); }, dir);
     return true;
 }
 

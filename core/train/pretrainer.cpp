@@ -113,12 +113,8 @@ TrainResult pretrain(const PretrainSettings& s, const TrainProgressCallback& pro
                 TrainProgress p;
                 p.stage = "loading";
                 p.message = "training a sentencepiece vocabulary of " + std::to_string(s.vocabSize);
-                if (!progress(p)) {
-                    TrainResult cancelled;
-                    cancelled.status = TrainStatus::Cancelled;
-                    cancelled.outputDir = s.outputDir;
-                    return cancelled;
-                }
+                if (!progress(p))
+                    throw Error::cancelled("pretraining cancelled before its vocabulary was trained; nothing to resume yet");
             }
             // sentencepiece reads sentences one a line.
             std::string text;

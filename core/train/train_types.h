@@ -69,10 +69,7 @@ struct TrainProgress {
     int64_t bestStep = 0;              // step of the kept checkpoint (0 = none yet)
 };
 
-enum class TrainStatus { Completed, Cancelled };
-
 struct TrainResult {
-    TrainStatus status = TrainStatus::Completed;
     int64_t steps = 0;                 // optimizer steps done in total (including before a resume)
     int64_t totalSteps = 0;
     double lastLoss = TrainProgress::none;

@@ -4,6 +4,7 @@
 #include "io/documents.h"
 #include "text/document_blocks.h"
 #include "model/language_model.h"
+#include "model/model_folder.h"
 #include "objective/cost_embedding.h"
 #include "objective/objective.h"
 #include "text/tokenizer.h"
@@ -11,6 +12,7 @@
 #include "train/lr_schedule.h"
 #include "train/run_files.h"
 #include "train/trainer_state.h"
+#include "util/device.h"
 #include "util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -20,7 +22,6 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
-#include <sstream>
 
 namespace emo::train {
 
@@ -65,19 +66,14 @@ using Clock = std::chrono::steady_clock;
 
 std::string joinPath(const std::string& folder, const char* name) { return (fs::path(folder) / name).string(); }
 
-std::string formatNumber(double value)
-{
-    std::ostringstream out;
-    out.precision(6);
-    out << value;
-    return out.str();
-}
-
 bool sameFolder(const std::string& a, const std::string& b)
 {
     std::error_code ec;
     return fs::equivalent(a, b, ec);
 }
+
+// "NaN", "+inf" or "-inf": the non-finite values that stop a run.
+std::string nonFiniteText(double value) { return std::isnan(value) ? "NaN" : value > 0 ? "+inf" : "-inf"; }
 
 struct NamedParameter {
     std::string name;
@@ -130,21 +126,21 @@ torch::Tensor shiftedLabels(const torch::Tensor& ids)
     return labels;
 }
 
-torch::Device parseDevice(const std::string& name)
-{
-    try {
-        torch::Device device(name);
-        if (device.is_cuda() && !torch::cuda::is_available())
-            throw Error::badInput("device: '" + name + "' requested but CUDA is not available in this build");
-        return device;
-    } catch (const Error&) {
-        throw;
-    } catch (const std::exception&) {
-        throw Error::badInput("device: unknown device '" + name + "' (expected cpu or cuda)");
-    }
-}
+// What one optimizer step measured (means over the step's tokens).
+struct StepOutcome {
+    double loss = 0.0;
+    double mlePart = 0.0;
+    double demdPart = TrainProgress::none;  // NaN when the objective does not compute DEMD
+    double gradNorm = TrainProgress::none;  // NaN when clipping is off
+    double learningRate = 0.0;
+    int64_t blocks = 0;
+    int64_t epoch = 0;                      // the epoch the step belongs to
+    bool epochEnded = false;
+};
 
-// One run from start (or resume) to end: owns the model, optimizer, data and history.
+// One run from start (or resume) to end: owns the model, optimizer, data and history. run() reads as the
+// run goes: prepare (resume checks, folder, model, Ê, data, plan, optimizer, state), then per step
+// trainStep() and, when due, validateAndCheckpoint().
 class TrainingRun {
 public:
     TrainingRun(const TrainSettings& settings, const TrainProgressCallback& callback, const Trainer::LossHook& hook)
@@ -155,17 +151,35 @@ public:
     TrainResult run();
 
 private:
-    bool report(TrainProgress progress);
-    bool prepare();  // false when cancelled while loading
-    void loadData();
-    void createOptimizer();
-    void restoreState(const TrainerState& state);
+    // Preparation, in the order run() calls it.
+    RunRecord checkResume();             // resume: the state exists; the settings fixing data and objective held
+    void prepareOutputFolder();          // created, not the model folder, no other run overwritten
+    void loadModel();                    // model + tokenizer (checked to fit), block size within the context
+    void prepareCostEmbedding();         // Ê of a fresh run, or the one the resumed run saved
+    void loadData();                     // training and validation blocks
+    void planSteps();                    // steps per epoch and in total, the schedule
+    void createOptimizer();              // AdamW, weight decay on matrices only
+    void restoreOrStart(const RunRecord& previous);
+
+    // One optimizer step over the step's blocks: forward, objective, backward per micro-batch, clipping,
+    // AdamW; then the data position advances (a new epoch gets its own order).
+    StepOutcome trainStep();
+    TrainProgress stepProgress(const StepOutcome& step, double stepSeconds, double processSeconds) const;
+    bool validationDue(const StepOutcome& step) const;
+    // Validation loss (and DEMD) on the held-out blocks; the model is saved when it is the best so far
+    // (always, without validation data); trainer state and run.json follow. Returns the validation record.
+    TrainProgress validateAndCheckpoint(const TrainProgress& stepRecord);
+    void validate(TrainProgress* progress);
+
+    bool report(const TrainProgress& progress);
+    void reportOrCancel(const TrainProgress& progress);  // throws Error::cancelled when the callback says stop
+    ProgressCallback loadingProgress(const std::string& what);
     TrainerState captureState() const;
+    void restoreState(const TrainerState& state);
     void saveState(const std::string& status, const std::string& message = {});
     RunRecord runRecord(const std::string& status, const std::string& message) const;
-    void validate(TrainProgress* progress);
     [[noreturn]] void failNonFinite(const std::string& what, double value, int64_t step);
-    TrainResult result(TrainStatus status) const;
+    TrainResult result() const;
 
     TrainSettings m_settings;
     TrainProgressCallback m_callback;
@@ -187,11 +201,12 @@ private:
     int64_t m_position = 0;
     int64_t m_totalSteps = 0;
     int64_t m_stepsPerEpoch = 0;
+    int64_t m_stepsThisProcess = 0;
     std::vector<int64_t> m_order;
     double m_bestValidationLoss = TrainProgress::none;
     int64_t m_bestStep = 0;
     double m_elapsedBefore = 0.0;  // wall time of the run before this process resumed it
-    Clock::time_point m_started = Clock::now();
+    Clock::time_point m_processStart = Clock::now();
 
     std::vector<TrainProgress> m_stepHistory;
     std::vector<TrainProgress> m_validationHistory;
@@ -199,17 +214,33 @@ private:
     nlohmann::json m_dataInfo = nlohmann::json::object();
 };
 
-bool TrainingRun::report(TrainProgress progress)
+bool TrainingRun::report(const TrainProgress& progress)
 {
-    if (!m_callback)
-        return true;
-    return m_callback(progress);
+    return !m_callback || m_callback(progress);
 }
 
-TrainResult TrainingRun::result(TrainStatus status) const
+void TrainingRun::reportOrCancel(const TrainProgress& progress)
+{
+    if (!report(progress))
+        throw Error::cancelled("training cancelled while " + progress.message + "; nothing to resume yet");
+}
+
+// Forwards a loading step's progress as a "loading" record; a false from the callback cancels the load.
+ProgressCallback TrainingRun::loadingProgress(const std::string& what)
+{
+    return [this, what](const Progress& p) {
+        TrainProgress tp;
+        tp.stage = "loading";
+        tp.message = what + (p.total > 0 ? " " + std::to_string(p.done) + "/" + std::to_string(p.total) : "");
+        if (!report(tp))
+            throw Error::cancelled("training cancelled while " + what + "; nothing to resume yet");
+        return true;
+    };
+}
+
+TrainResult TrainingRun::result() const
 {
     TrainResult r;
-    r.status = status;
     r.steps = m_step;
     r.totalSteps = m_totalSteps;
     if (!m_stepHistory.empty())
@@ -222,32 +253,34 @@ TrainResult TrainingRun::result(TrainStatus status) const
     return r;
 }
 
-bool TrainingRun::prepare()
+RunRecord TrainingRun::checkResume()
 {
     auto& s = m_settings;
-    m_device = parseDevice(s.device);
-    std::error_code ec;
-
-    // Resume: where the state lies and which settings must not have changed.
     RunRecord previous;
-    if (!s.resumeDir.empty()) {
-        m_resuming = true;
-        if (!fs::is_regular_file(joinPath(s.resumeDir, kTrainerStateFile), ec))
-            throw Error::badInput("resume: " + joinPath(s.resumeDir, kTrainerStateFile) +
-                                  " is missing; nothing to resume");
-        previous = readRunJson(joinPath(s.resumeDir, kRunJson));
-        if (s.modelPath.empty())
-            s.modelPath = previous.settings.modelPath;
-        const auto before = settingsToJson(previous.settings);
-        const auto now = settingsToJson(s);
-        for (const char* key : {"batch_size", "block_size", "gradient_accumulation", "seed", "data_path",
-                                "extra_data_paths", "validation_path", "validation_fraction", "objective"}) {
-            if (before.at(key) != now.at(key))
-                throw Error::badInput(std::string("resume: setting '") + key + "' differs from the run in " +
-                                      s.resumeDir + " (was " + before.at(key).dump() + ", now " +
-                                      now.at(key).dump() + ")");
-        }
+    if (s.resumeDir.empty())
+        return previous;
+    m_resuming = true;
+    std::error_code ec;
+    if (!fs::is_regular_file(joinPath(s.resumeDir, kTrainerStateFile), ec))
+        throw Error::badInput("resume: " + joinPath(s.resumeDir, kTrainerStateFile) + " is missing; nothing to resume");
+    previous = readRunJson(joinPath(s.resumeDir, kRunJson));
+    if (s.modelPath.empty())
+        s.modelPath = previous.settings.modelPath;
+    const auto before = settingsToJson(previous.settings);
+    const auto now = settingsToJson(s);
+    for (const char* key : {"batch_size", "block_size", "gradient_accumulation", "seed", "data_path",
+                            "extra_data_paths", "validation_path", "validation_fraction", "objective"}) {
+        if (before.at(key) != now.at(key))
+            throw Error::badInput(std::string("resume: setting '") + key + "' differs from the run in " + s.resumeDir +
+                                  " (was " + before.at(key).dump() + ", now " + now.at(key).dump() + ")");
     }
+    return previous;
+}
+
+void TrainingRun::prepareOutputFolder()
+{
+    const auto& s = m_settings;
+    std::error_code ec;
     if (s.modelPath.empty())
         throw Error::badInput("modelPath: no model folder given");
     if (!fs::is_directory(s.modelPath, ec))
@@ -267,38 +300,19 @@ bool TrainingRun::prepare()
         throw Error::badInput("outputDir: " + s.outputDir +
                               " already holds a run (run.json); resume it or choose another folder");
     }
+}
 
+void TrainingRun::loadModel()
+{
+    const auto& s = m_settings;
     TrainProgress loading;
     loading.stage = "loading";
     loading.message = "loading model " + s.modelPath;
-    if (!report(loading))
-        return false;
-
-    bool cancelled = false;
-    auto forward = [&](const std::string& what) {
-        return [&, what](const Progress& p) {
-            TrainProgress tp;
-            tp.stage = "loading";
-            tp.message = what + (p.total > 0 ? " " + std::to_string(p.done) + "/" + std::to_string(p.total) : "");
-            if (!report(tp))
-                cancelled = true;
-            return !cancelled;
-        };
-    };
-    try {
-        m_model = model::LanguageModel::load(s.modelPath, m_device, torch::kFloat32, forward("loading model"));
-    } catch (const Error& e) {
-        if (e.kind() == Error::Kind::Cancelled || cancelled)
-            return false;
-        throw;
-    }
-    if (cancelled)
-        return false;
-    m_tokenizer = text::loadTokenizer(s.modelPath);
+    reportOrCancel(loading);
+    auto folder = model::loadModelFolder(s.modelPath, m_device, loadingProgress("loading model"));
+    m_model = std::move(folder.model);
+    m_tokenizer = std::move(folder.tokenizer);
     const auto& config = m_model->config();
-    if (m_tokenizer->vocabSize() > config.vocabSize)
-        throw Error::badInput("tokenizer: " + s.modelPath + " has " + std::to_string(m_tokenizer->vocabSize()) +
-                              " tokens but the model's vocab_size is " + std::to_string(config.vocabSize));
     if (config.maxPositions > 0 && s.blockSize > config.maxPositions)
         throw Error::badInput("blockSize: " + std::to_string(s.blockSize) + " exceeds the model's " +
                               std::to_string(config.maxPositions) + " positions");
@@ -306,71 +320,33 @@ bool TrainingRun::prepare()
                    {"hidden_size", config.hiddenSize}, {"layers", config.numLayers},
                    {"heads", config.numHeads},         {"parameters", m_model->parameterCount()},
                    {"tokenizer", m_tokenizer->kind()}, {"model_path", s.modelPath}};
+}
 
-    // Ê from the LM head as loaded; on resume the saved one (never recomputed from trained weights).
+// Ê from the LM head as loaded; on resume the saved one (never recomputed from trained weights).
+void TrainingRun::prepareCostEmbedding()
+{
+    const auto& s = m_settings;
     const std::string costPath = joinPath(s.outputDir, kCostEmbeddingFile);
+    const int64_t vocab = m_model->config().vocabSize;
     if (m_resuming) {
         m_cost = objective::CostEmbedding::load(costPath, m_device);
-        if (m_cost.vocabSize() != config.vocabSize)
-            throw Error::badInput(costPath + ": " + std::to_string(m_cost.vocabSize()) +
-                                  " rows but the model has " + std::to_string(config.vocabSize) + " tokens");
+        if (m_cost.vocabSize() != vocab)
+            throw Error::badInput(costPath + ": " + std::to_string(m_cost.vocabSize()) + " rows but the model has " +
+                                  std::to_string(vocab) + " tokens");
     } else {
         m_cost = costEmbeddingFor(s, *m_model, m_device);
         m_cost.save(costPath);
     }
     copyTokenizerFiles(s.modelPath, s.outputDir);
-
-    loading.message = "reading data";
-    if (!report(loading))
-        return false;
-    try {
-        loadData();
-    } catch (const Error& e) {
-        if (e.kind() == Error::Kind::Cancelled)
-            return false;
-        throw;
-    }
-
-    const int64_t blocksPerStep = s.batchSize * s.gradientAccumulation;
-    const int64_t trainCount = m_trainBlocks.size(0);
-    m_stepsPerEpoch = (trainCount + blocksPerStep - 1) / blocksPerStep;
-    m_totalSteps = s.maxSteps > 0 ? s.maxSteps : s.epochs * m_stepsPerEpoch;
-    m_schedule = std::make_unique<LearningRateSchedule>(s.schedule, s.learningRate, s.warmupSteps, m_totalSteps);
-    m_dataInfo = {{"train_blocks", trainCount},
-                  {"validation_blocks", m_validationBlocks.defined() ? m_validationBlocks.size(0) : 0},
-                  {"block_size", s.blockSize},
-                  {"train_tokens", trainCount * s.blockSize},
-                  {"steps_per_epoch", m_stepsPerEpoch}};
-
-    createOptimizer();
-    m_model->train();
-    if (m_resuming) {
-        const auto state = TrainerState::load(joinPath(s.outputDir, kTrainerStateFile));
-        if (state.trainBlocks != trainCount)
-            throw Error::badInput("resume: the data now gives " + std::to_string(trainCount) +
-                                  " training blocks, the saved run had " + std::to_string(state.trainBlocks));
-        restoreState(state);
-        truncateMetrics(joinPath(s.outputDir, kMetricsJsonl), m_step);
-        for (const auto& p : previous.steps)
-            if (p.step <= m_step)
-                m_stepHistory.push_back(p);
-        for (const auto& p : previous.validations)
-            if (p.step <= m_step)
-                m_validationHistory.push_back(p);
-        if (!m_stepHistory.empty())
-            m_elapsedBefore = m_stepHistory.back().elapsedSeconds;
-    } else {
-        torch::manual_seed(s.seed);
-        m_order = epochOrder(trainCount, s.seed, 0);
-        std::remove(joinPath(s.outputDir, kMetricsJsonl).c_str());
-        saveState("running");
-    }
-    return true;
 }
 
 void TrainingRun::loadData()
 {
     const auto& s = m_settings;
+    TrainProgress loading;
+    loading.stage = "loading";
+    loading.message = "reading data";
+    reportOrCancel(loading);
     std::vector<std::string> documents = io::readDocuments(s.dataPath);
     for (const auto& path : s.extraDataPaths) {
         auto more = io::readDocuments(path);
@@ -390,17 +366,7 @@ void TrainingRun::loadData()
             throw Error::badInput(what + " " + path + ": " + e.what());
         }
     };
-    auto tokenizing = [&](const std::string& what) {
-        return [this, what](const Progress& p) {
-            TrainProgress tp;
-            tp.stage = "loading";
-            tp.message = what + (p.total > 0 ? " " + std::to_string(p.done) + "/" + std::to_string(p.total) : "");
-            if (!report(tp))
-                throw Error::cancelled();
-            return true;
-        };
-    };
-    torch::Tensor blocks = blocksOf(documents, s.dataPath, "data", tokenizing("tokenizing"));
+    torch::Tensor blocks = blocksOf(documents, s.dataPath, "data", loadingProgress("tokenizing"));
     if (!blocks.defined() || blocks.size(0) == 0)
         throw Error::badInput("data: " + s.dataPath + " has fewer than " + std::to_string(s.blockSize) +
                               " tokens, not one block");
@@ -408,7 +374,7 @@ void TrainingRun::loadData()
     if (!s.validationPath.empty()) {
         m_trainBlocks = blocks;
         m_validationBlocks = blocksOf(io::readDocuments(s.validationPath), s.validationPath, "validation data",
-                                      tokenizing("tokenizing validation"));
+                                      loadingProgress("tokenizing validation"));
         if (m_validationBlocks.size(0) == 0)
             throw Error::badInput("validation data: " + s.validationPath + " has not one block of " +
                                   std::to_string(s.blockSize) + " tokens");
@@ -435,6 +401,21 @@ void TrainingRun::loadData()
     }
 }
 
+void TrainingRun::planSteps()
+{
+    const auto& s = m_settings;
+    const int64_t blocksPerStep = s.batchSize * s.gradientAccumulation;
+    const int64_t trainCount = m_trainBlocks.size(0);
+    m_stepsPerEpoch = (trainCount + blocksPerStep - 1) / blocksPerStep;
+    m_totalSteps = s.maxSteps > 0 ? s.maxSteps : s.epochs * m_stepsPerEpoch;
+    m_schedule = std::make_unique<LearningRateSchedule>(s.schedule, s.learningRate, s.warmupSteps, m_totalSteps);
+    m_dataInfo = {{"train_blocks", trainCount},
+                  {"validation_blocks", m_validationBlocks.defined() ? m_validationBlocks.size(0) : 0},
+                  {"block_size", s.blockSize},
+                  {"train_tokens", trainCount * s.blockSize},
+                  {"steps_per_epoch", m_stepsPerEpoch}};
+}
+
 void TrainingRun::createOptimizer()
 {
     const auto& s = m_settings;
@@ -457,6 +438,36 @@ void TrainingRun::createOptimizer()
         groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(noDecayOptions));
     }
     m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+    m_model->train();
+}
+
+// A resumed run takes the saved state and the history up to its step; a fresh one seeds, orders the first
+// epoch and records itself as running.
+void TrainingRun::restoreOrStart(const RunRecord& previous)
+{
+    const auto& s = m_settings;
+    const int64_t trainCount = m_trainBlocks.size(0);
+    if (m_resuming) {
+        const auto state = TrainerState::load(joinPath(s.outputDir, kTrainerStateFile));
+        if (state.trainBlocks != trainCount)
+            throw Error::badInput("resume: the data now gives " + std::to_string(trainCount) +
+                                  " training blocks, the saved run had " + std::to_string(state.trainBlocks));
+        restoreState(state);
+        truncateMetrics(joinPath(s.outputDir, kMetricsJsonl), m_step);
+        for (const auto& p : previous.steps)
+            if (p.step <= m_step)
+                m_stepHistory.push_back(p);
+        for (const auto& p : previous.validations)
+            if (p.step <= m_step)
+                m_validationHistory.push_back(p);
+        if (!m_stepHistory.empty())
+            m_elapsedBefore = m_stepHistory.back().elapsedSeconds;
+    } else {
+        torch::manual_seed(s.seed);
+        m_order = epochOrder(trainCount, s.seed, 0);
+        std::remove(joinPath(s.outputDir, kMetricsJsonl).c_str());
+        saveState("running");
+    }
 }
 
 void TrainingRun::restoreState(const TrainerState& state)
@@ -551,7 +562,7 @@ void TrainingRun::saveState(const std::string& status, const std::string& messag
 
 void TrainingRun::failNonFinite(const std::string& what, double value, int64_t step)
 {
-    std::string message = "training stopped: " + what + " is " + formatNumber(value) + " at step " +
+    std::string message = "training stopped: " + what + " is " + nonFiniteText(value) + " at step " +
                           std::to_string(step) + " of " + std::to_string(m_totalSteps);
     if (m_bestStep > 0)
         message += "; the checkpoint of step " + std::to_string(m_bestStep) + " in " + m_settings.outputDir +
@@ -566,6 +577,100 @@ void TrainingRun::failNonFinite(const std::string& what, double value, int64_t s
         // the training error matters more than the record of it
     }
     throw Error::runtime(message);
+}
+
+StepOutcome TrainingRun::trainStep()
+{
+    const auto& s = m_settings;
+    const int64_t trainCount = m_trainBlocks.size(0);
+    const bool needsCost = s.objective.kind == objective::ObjectiveKind::Emo;
+    StepOutcome out;
+    out.learningRate = m_schedule->rateAt(m_step);
+    for (auto& group : m_optimizer->param_groups())
+        group.options().set_lr(out.learningRate);
+
+    out.blocks = std::min(s.batchSize * s.gradientAccumulation, trainCount - m_position);
+    const auto indices = torch::tensor(
+        std::vector<int64_t>(m_order.begin() + m_position, m_order.begin() + m_position + out.blocks), torch::kInt64);
+    m_optimizer->zero_grad();
+    double demdPart = 0.0;
+    bool haveDemd = false;
+    for (int64_t begin = 0; begin < out.blocks; begin += s.batchSize) {
+        const int64_t n = std::min(s.batchSize, out.blocks - begin);
+        const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
+        const auto logits = m_model->forward(ids);                                                   // [n,T,V]
+        const auto labels = shiftedLabels(ids);
+        auto r = objective::computeObjective(s.objective, logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+                                             needsCost ? &m_cost : nullptr);
+        torch::Tensor microLoss = r.loss;
+        if (m_lossHook)
+            microLoss = m_lossHook(m_step + 1, microLoss);
+        const double value = microLoss.item<double>();
+        if (!std::isfinite(value))
+            failNonFinite("the loss", value, m_step + 1);
+        // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens.
+        const double weight = double(n) / double(out.blocks);
+        (microLoss * weight).backward();
+        out.loss += value * weight;
+        out.mlePart += r.mlePart * weight;
+        if (r.demd.defined()) {
+            demdPart += r.demdPart * weight;
+            haveDemd = true;
+        }
+    }
+    if (haveDemd)
+        out.demdPart = demdPart;
+    if (s.clipNorm > 0.0) {
+        std::vector<torch::Tensor> tensors;
+        for (const auto& p : m_parameters)
+            tensors.push_back(p.tensor);
+        out.gradNorm = torch::nn::utils::clip_grad_norm_(tensors, s.clipNorm);
+        if (!std::isfinite(out.gradNorm))
+            failNonFinite("the gradient norm", out.gradNorm, m_step + 1);
+    }
+    m_optimizer->step();
+    if (m_resuming && m_stepsThisProcess == 0 && m_optimizer->state().size() != m_parameters.size())
+        throw Error::runtime("resume: the optimizer state did not attach to the model's parameters");
+
+    // Advance the data position; a new epoch gets its own order.
+    out.epoch = m_epoch;
+    m_position += out.blocks;
+    ++m_step;
+    ++m_stepsThisProcess;
+    if (m_position >= trainCount) {
+        ++m_epoch;
+        m_position = 0;
+        m_order = epochOrder(trainCount, s.seed, m_epoch);
+        out.epochEnded = true;
+    }
+    return out;
+}
+
+TrainProgress TrainingRun::stepProgress(const StepOutcome& step, double stepSeconds, double processSeconds) const
+{
+    TrainProgress progress;
+    progress.stage = "training";
+    progress.step = m_step;
+    progress.totalSteps = m_totalSteps;
+    progress.epoch = step.epoch;
+    progress.loss = step.loss;
+    progress.mlePart = step.mlePart;
+    progress.demdPart = step.demdPart;
+    progress.gradNorm = step.gradNorm;
+    progress.learningRate = step.learningRate;
+    progress.tokensPerSecond =
+        stepSeconds > 0 ? double(step.blocks * m_trainBlocks.size(1)) / stepSeconds : TrainProgress::none;
+    progress.elapsedSeconds = m_elapsedBefore + processSeconds;
+    progress.etaSeconds = processSeconds / double(m_stepsThisProcess) * double(m_totalSteps - m_step);
+    progress.bestValidationLoss = m_bestValidationLoss;
+    progress.bestStep = m_bestStep;
+    return progress;
+}
+
+bool TrainingRun::validationDue(const StepOutcome& step) const
+{
+    const int64_t every = m_settings.validateEvery;
+    return (every > 0 && m_step % every == 0) || (every <= 0 && step.epochEnded) || m_step == m_totalSteps;
 }
 
 // Mean cross-entropy (the validation loss) and mean DEMD over every validation token.
@@ -594,135 +699,63 @@ void TrainingRun::validate(TrainProgress* progress)
     progress->validationDemd = tokens > 0 ? demdSum / double(tokens) : TrainProgress::none;
 }
 
+TrainProgress TrainingRun::validateAndCheckpoint(const TrainProgress& stepRecord)
+{
+    TrainProgress v = stepRecord;
+    v.stage = "validating";
+    if (m_validationBlocks.defined()) {
+        validate(&v);
+        if (!std::isfinite(v.validationLoss))
+            failNonFinite("the validation loss", v.validationLoss, m_step);
+    }
+    const bool better = !m_validationBlocks.defined() || !std::isfinite(m_bestValidationLoss) ||
+                        v.validationLoss < m_bestValidationLoss;
+    if (better) {
+        m_model->save(m_settings.outputDir);
+        m_bestValidationLoss = v.validationLoss;
+        m_bestStep = m_step;
+    }
+    v.bestValidationLoss = m_bestValidationLoss;
+    v.bestStep = m_bestStep;
+    v.elapsedSeconds = m_elapsedBefore + std::chrono::duration<double>(Clock::now() - m_processStart).count();
+    m_validationHistory.push_back(v);
+    appendMetricsLine(joinPath(m_settings.outputDir, kMetricsJsonl), progressToJson(v, "validation"));
+    saveState(m_step == m_totalSteps ? "completed" : "running");
+    return v;
+}
+
 TrainResult TrainingRun::run()
 {
-    if (!prepare())
-        return result(TrainStatus::Cancelled);
+    m_device = util::parseDevice(m_settings.device);
+    const RunRecord previous = checkResume();
+    prepareOutputFolder();
+    loadModel();
+    prepareCostEmbedding();
+    loadData();
+    planSteps();
+    createOptimizer();
+    restoreOrStart(previous);
 
-    const auto& s = m_settings;
-    const std::string outputDir = s.outputDir;
-    const std::string metricsPath = joinPath(outputDir, kMetricsJsonl);
-    const int64_t trainCount = m_trainBlocks.size(0);
-    const int64_t blockSize = m_trainBlocks.size(1);
-    const int64_t blocksPerStep = s.batchSize * s.gradientAccumulation;
-    const bool trainingNeedsCost = s.objective.kind == objective::ObjectiveKind::Emo;
-    const auto processStart = Clock::now();
-    int64_t stepsThisProcess = 0;
-
-    std::vector<torch::Tensor> parameterTensors;
-    for (const auto& p : m_parameters)
-        parameterTensors.push_back(p.tensor);
-
+    const std::string metricsPath = joinPath(m_settings.outputDir, kMetricsJsonl);
+    m_processStart = Clock::now();
     while (m_step < m_totalSteps) {
         const auto stepStart = Clock::now();
-        const double rate = m_schedule->rateAt(m_step);
-        for (auto& group : m_optimizer->param_groups())
-            group.options().set_lr(rate);
-
-        const int64_t stepBlocks = std::min(blocksPerStep, trainCount - m_position);
-        const auto indices = torch::tensor(std::vector<int64_t>(m_order.begin() + m_position,
-                                                                m_order.begin() + m_position + stepBlocks),
-                                           torch::kInt64);
-        m_optimizer->zero_grad();
-        double loss = 0.0, mlePart = 0.0, demdPart = 0.0;
-        bool haveDemd = false;
-        for (int64_t begin = 0; begin < stepBlocks; begin += s.batchSize) {
-            const int64_t n = std::min(s.batchSize, stepBlocks - begin);
-            const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
-            const auto logits = m_model->forward(ids);                                                   // [n,T,V]
-            const auto labels = shiftedLabels(ids);
-            auto r = objective::computeObjective(s.objective, logits.reshape({-1, logits.size(-1)}),
-                                                 labels.reshape({-1}), trainingNeedsCost ? &m_cost : nullptr);
-            torch::Tensor microLoss = r.loss;
-            if (m_lossHook)
-                microLoss = m_lossHook(m_step + 1, microLoss);
-            const double value = microLoss.item<double>();
-            if (!std::isfinite(value))
-                failNonFinite("the loss", value, m_step + 1);
-            // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens.
-            const double weight = double(n) / double(stepBlocks);
-            (microLoss * weight).backward();
-            loss += value * weight;
-            mlePart += r.mlePart * weight;
-            if (r.demd.defined()) {
-                demdPart += r.demdPart * weight;
-                haveDemd = true;
-            }
-        }
-        double gradNorm = TrainProgress::none;
-        if (s.clipNorm > 0.0) {
-            gradNorm = torch::nn::utils::clip_grad_norm_(parameterTensors, s.clipNorm);
-            if (!std::isfinite(gradNorm))
-                failNonFinite("the gradient norm", gradNorm, m_step + 1);
-        }
-        m_optimizer->step();
-        if (m_resuming && stepsThisProcess == 0 &&
-            m_optimizer->state().size() != m_parameters.size())
-            throw Error::runtime("resume: the optimizer state did not attach to the model's parameters");
-
-        // Advance the data position; a new epoch gets its own order.
-        m_position += stepBlocks;
-        ++m_step;
-        ++stepsThisProcess;
-        const int64_t stepEpoch = m_epoch;
-        bool epochEnded = false;
-        if (m_position >= trainCount) {
-            ++m_epoch;
-            m_position = 0;
-            m_order = epochOrder(trainCount, s.seed, m_epoch);
-            epochEnded = true;
-        }
-
+        const StepOutcome step = trainStep();
         const auto now = Clock::now();
-        const double stepSeconds = std::chrono::duration<double>(now - stepStart).count();
-        const double processSeconds = std::chrono::duration<double>(now - processStart).count();
-        TrainProgress progress;
-        progress.stage = "training";
-        progress.step = m_step;
-        progress.totalSteps = m_totalSteps;
-        progress.epoch = stepEpoch;
-        progress.loss = loss;
-        progress.mlePart = mlePart;
-        progress.demdPart = haveDemd ? demdPart : TrainProgress::none;
-        progress.gradNorm = gradNorm;
-        progress.learningRate = rate;
-        progress.tokensPerSecond = stepSeconds > 0 ? double(stepBlocks * blockSize) / stepSeconds : TrainProgress::none;
-        progress.elapsedSeconds = m_elapsedBefore + processSeconds;
-        progress.etaSeconds = processSeconds / double(stepsThisProcess) * double(m_totalSteps - m_step);
-        progress.bestValidationLoss = m_bestValidationLoss;
-        progress.bestStep = m_bestStep;
-        m_stepHistory.push_back(progress);
-        appendMetricsLine(metricsPath, progressToJson(progress, "step"));
-        bool keepGoing = report(progress);
-
-        const bool validationDue = (s.validateEvery > 0 && m_step % s.validateEvery == 0) ||
-                                   (s.validateEvery <= 0 && epochEnded) || m_step == m_totalSteps;
-        if (validationDue) {
-            TrainProgress v = progress;
-            v.stage = "validating";
-            if (m_validationBlocks.defined()) {
-                validate(&v);
-                if (!std::isfinite(v.validationLoss))
-                    failNonFinite("the validation loss", v.validationLoss, m_step);
-            }
-            const bool better = !m_validationBlocks.defined() || !std::isfinite(m_bestValidationLoss) ||
-                                v.validationLoss < m_bestValidationLoss;
-            if (better) {
-                m_model->save(outputDir);
-                m_bestValidationLoss = v.validationLoss;
-                m_bestStep = m_step;
-            }
-            v.bestValidationLoss = m_bestValidationLoss;
-            v.bestStep = m_bestStep;
-            v.elapsedSeconds = m_elapsedBefore + std::chrono::duration<double>(Clock::now() - processStart).count();
-            m_validationHistory.push_back(v);
-            appendMetricsLine(metricsPath, progressToJson(v, "validation"));
-            saveState(m_step == m_totalSteps ? "completed" : "running");
-            keepGoing = report(v) && keepGoing;
-        }
+        const TrainProgress record = stepProgress(step, std::chrono::duration<double>(now - stepStart).count(),
+                                                  std::chrono::duration<double>(now - m_processStart).count());
+        m_stepHistory.push_back(record);
+        appendMetricsLine(metricsPath, progressToJson(record, "step"));
+        // A stop asked for during the step still lets a due validation finish, so nothing of it is lost.
+        bool keepGoing = report(record);
+        if (validationDue(step))
+            keepGoing = report(validateAndCheckpoint(record)) && keepGoing;
         if (!keepGoing) {
-            saveState("cancelled", "cancelled after step " + std::to_string(m_step));
-            return result(TrainStatus::Cancelled);
+            const std::string message = "cancelled after step " + std::to_string(m_step) + " of " +
+                                        std::to_string(m_totalSteps);
+            saveState("cancelled", message);
+            throw Error::cancelled(message + "; the state is saved in " + m_settings.outputDir +
+                                   ", and resuming it (--resume) continues exactly");
         }
     }
 
@@ -738,7 +771,7 @@ TrainResult TrainingRun::run()
     done.bestStep = m_bestStep;
     done.message = "finished " + std::to_string(m_step) + " steps";
     report(done);
-    return result(TrainStatus::Completed);
+    return result();
 }
 
 } // namespace

@@ -8,7 +8,8 @@
 namespace emo::train {
 
 // Called after each step, each validation and while loading; returning false cancels the run, which then
-// saves a resumable state and returns with TrainStatus::Cancelled.
+// saves a resumable state (when it has begun training) and throws emo::Error(Cancelled) saying where: the
+// one way every long job of core surfaces a cancel.
 using TrainProgressCallback = std::function<bool(const TrainProgress&)>;
 
 // Fine-tunes a Hugging Face–format model with one objective (DESIGN.md): AdamW + schedule, gradient

@@ -121,23 +121,21 @@ private Q_SLOTS:
         settings.warmupSteps = 2;
 
         const auto full = Trainer(settings).run();
-        QCOMPARE(full.status, TrainStatus::Completed);
         QCOMPARE(full.steps, int64_t(12));
         QCOMPARE(full.stepHistory.size(), std::size_t(12));
 
         settings.outputDir = dir.filePath("split").toStdString();
-        const auto first = Trainer(settings).run([&](const TrainProgress& p) {
-            return !(p.stage == "training" && p.step == cancelAt);
+        const QString cancelled = cancelMessage([&] {
+            Trainer(settings).run([&](const TrainProgress& p) { return !(p.stage == "training" && p.step == cancelAt); });
         });
-        QCOMPARE(first.status, TrainStatus::Cancelled);
-        QCOMPARE(first.steps, int64_t(cancelAt));
+        QVERIFY2(cancelled.contains(QString("after step %1 of 12").arg(cancelAt)), qPrintable(cancelled));
+        QVERIFY2(cancelled.contains(QString::fromStdString(settings.outputDir)), qPrintable(cancelled));
         const auto saved = TrainerState::load(join(settings.outputDir, kTrainerStateFile));
         QCOMPARE(saved.step, int64_t(cancelAt));
         QCOMPARE(readRunJson(join(settings.outputDir, kRunJson)).status, std::string("cancelled"));
 
         settings.resumeDir = settings.outputDir;
         const auto resumed = Trainer(settings).run();
-        QCOMPARE(resumed.status, TrainStatus::Completed);
         QCOMPARE(resumed.steps, int64_t(12));
         QCOMPARE(resumed.stepHistory.size(), std::size_t(12));
         for (std::size_t i = 0; i < 12; ++i) {
@@ -249,14 +247,13 @@ private Q_SLOTS:
         settings.maxSteps = 20;
         settings.validateEvery = 4;
         std::string checkpointAtBest;
-        const auto result = Trainer(settings).run([&](const TrainProgress& p) {
-            if (p.stage == "validating")
-                checkpointAtBest = fileBytes(join(settings.outputDir, "model.safetensors"));
-            return !(p.stage == "training" && p.step == 6);
+        cancelMessage([&] {
+            Trainer(settings).run([&](const TrainProgress& p) {
+                if (p.stage == "validating")
+                    checkpointAtBest = fileBytes(join(settings.outputDir, "model.safetensors"));
+                return !(p.stage == "training" && p.step == 6);
+            });
         });
-        QCOMPARE(result.status, TrainStatus::Cancelled);
-        QCOMPARE(result.steps, int64_t(6));
-        QCOMPARE(result.bestStep, int64_t(4));
         // The checkpoint is the one written at step 4, untouched by the cancel; it loads.
         QCOMPARE(fileBytes(join(settings.outputDir, "model.safetensors")), checkpointAtBest);
         QVERIFY(model::LanguageModel::load(settings.outputDir) != nullptr);
@@ -283,9 +280,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto settings = tinySettings(m_model, m_shortData, dir.filePath("run").toStdString());
         settings.maxSteps = 3;
-        const auto result = Trainer(settings).run([](const TrainProgress& p) { return p.stage != "loading"; });
-        QCOMPARE(result.status, TrainStatus::Cancelled);
-        QCOMPARE(result.steps, int64_t(0));
+        const QString message =
+            cancelMessage([&] { Trainer(settings).run([](const TrainProgress& p) { return p.stage != "loading"; }); });
+        QVERIFY2(message.contains("nothing to resume"), qPrintable(message));
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(join(settings.outputDir, kRunJson))));  // no run began
     }
 
     void nanLossStopsAndKeepsCheckpoint()
@@ -323,7 +321,6 @@ private Q_SLOTS:
         settings.resumeDir = settings.outputDir;
         settings.maxSteps = 8;
         const auto resumed = Trainer(settings).run();
-        QCOMPARE(resumed.status, TrainStatus::Completed);
         QCOMPARE(resumed.steps, int64_t(8));
     }
 
@@ -430,9 +427,23 @@ private Q_SLOTS:
         QVERIFY(result.validationHistory.back().validationDemd < result.validationHistory.front().validationDemd);
     }
 
-    // Not a pass/fail check: the step-time ratio of EMO over MLE at a small shape, printed for the report.
-
 private:
+    // Runs `body`, which must end in emo::Error(Cancelled), the one way a cancel surfaces; returns its message.
+    template <typename Body>
+    static QString cancelMessage(Body body)
+    {
+        try {
+            body();
+        } catch (const emo::Error& e) {
+            if (e.kind() == emo::Error::Kind::Cancelled)
+                return QString::fromUtf8(e.what());
+            qWarning("not a cancel: %s", e.what());
+        }
+        QTest::qFail("the run was not cancelled", __FILE__, __LINE__);
+        return {};
+    }
+
+
     QTemporaryDir m_dir;
     std::string m_model;
     std::string m_llama;
