@@ -24,7 +24,13 @@ namespace emo::widgets {
 class CostMatrixView : public QWidget, public ExportableView {
     Q_OBJECT
 public:
-    enum SourceKind { TopKAtPosition = 0, WordList = 1, Neighbours = 2 };
+    // The token sets the source bar offers: the core's TokenSetSource values, kept as the combo's item data
+    // (costMatrixRequested sends them as int).
+    enum SourceKind {
+        TopKAtPosition = int(emo::inspect::TokenSetSource::TopKAtPosition),
+        WordList = int(emo::inspect::TokenSetSource::WordList),
+        Neighbours = int(emo::inspect::TokenSetSource::NearestNeighbours),
+    };
     enum Order { AsGiven = 0, SortedByCost = 1, Clustered = 2 };
 
     explicit CostMatrixView(QWidget* parent = nullptr);

@@ -281,12 +281,13 @@ void MainWindow::wireSession()
     connect(m_inspector->tokenStrip(), &widgets::TokenStrip::tokenSelected, this, [this](int index) {
         onWorker([s = m_session, index] {
             s->computeTransport(index);
-            s->computeCostMatrix(Session::TopKAtPosition, QString::number(index), 10);
+            s->computeCostMatrix({inspect::TokenSetSource::TopKAtPosition, std::to_string(index), 10});
         });
     });
 
     connect(m_costMatrix, &widgets::CostMatrixView::costMatrixRequested, this, [this](int source, const QString& text, int k) {
-        onWorker([s = m_session, source, text, k] { s->computeCostMatrix(source, text, k); });
+        const inspect::TokenSetSettings settings{inspect::TokenSetSource(source), text.toStdString(), k};
+        onWorker([s = m_session, settings] { s->computeCostMatrix(settings); });
     });
     connect(s, &Session::costMatrixReady, m_costMatrix, &widgets::CostMatrixView::setCostMatrix);
     connect(s, &Session::transportReady, m_costMatrix, &widgets::CostMatrixView::setTransport);
@@ -323,27 +324,28 @@ void MainWindow::wireSession()
     });
 
     // The jobs whose progress the Evaluate view shows as its own.
-    const auto evaluateViewsJob = [](const QString& job) {
-        return job == Session::tr("Evaluating") || job == Session::tr("Running the experiment");
+    const auto evaluateViewsJob = [](Session::Job job) {
+        return job == Session::Job::Evaluating || job == Session::Job::Experiment;
     };
-    connect(s, &Session::busyChanged, this, [this, evaluateViewsJob](bool busy, const QString& what) {
+    connect(s, &Session::busyChanged, this, [this, evaluateViewsJob](bool busy, Session::Job job, const QString& what) {
         m_busy = busy;
         m_currentJob = busy ? what : QString();
+        m_currentJobKind = job;
         m_busyLabel->setText(busy ? what + QStringLiteral("…") : tr("Ready"));
         m_busyProgress->setVisible(busy);
         m_busyProgress->setRange(0, 0);
         m_busyCancel->setVisible(busy);
         // Each view shows its own work as busy; other requests queue behind the running job on the worker.
-        m_train->setBusy(busy && what == Session::tr("Training"));
-        m_inspector->setBusy(busy && what == Session::tr("Inspecting"));
-        m_compare->setBusy(busy && what == Session::tr("Comparing"));
-        m_evaluate->setBusy(busy && evaluateViewsJob(what));
+        m_train->setBusy(busy && job == Session::Job::Training);
+        m_inspector->setBusy(busy && job == Session::Job::Inspecting);
+        m_compare->setBusy(busy && job == Session::Job::Comparing);
+        m_evaluate->setBusy(busy && evaluateViewsJob(job));
     });
     connect(s, &Session::progress, this, [this, evaluateViewsJob](const QString& stage, qint64 done, qint64 total) {
         m_busyLabel->setText(QStringLiteral("%1: %2").arg(m_currentJob, stage));
         m_busyProgress->setRange(0, total > 0 ? int(total) : 0);
         m_busyProgress->setValue(int(done));
-        if (evaluateViewsJob(m_currentJob))
+        if (m_busy && evaluateViewsJob(m_currentJobKind))
             m_evaluate->setProgress(stage, done, total);
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });

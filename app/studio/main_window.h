@@ -1,4 +1,6 @@
 #pragma once
+#include "session.h"
+
 #include <QMainWindow>
 #include <QPointer>
 
@@ -25,7 +27,6 @@ struct ModelCard;
 
 namespace emo::studio {
 
-class Session;
 class LogSink;
 
 // The window: seven views as tabs, the log panel as a dock, the status bar (device, memory, busy work with
@@ -101,7 +102,8 @@ private:
     QString m_runFolder;
     QString m_dataPath;
     QString m_lastError;
-    QString m_currentJob;
+    QString m_currentJob;                                    // its name, for the status bar
+    Session::Job m_currentJobKind = Session::Job::LoadingModel;  // valid while m_busy
     bool m_busy = false;
     std::shared_ptr<LogSink> m_logSink;
 };

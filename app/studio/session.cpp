@@ -6,6 +6,8 @@
 #include "experiment/oracle_experiment.h"
 #include "generate/model_comparison.h"
 #include "inspect/inspector.h"
+#include "inspect/token_sets.h"
+#include "inspect/token_transport.h"
 #include "io/documents.h"
 #include "text/document_blocks.h"
 #include "text/sequence_convention.h"
@@ -14,8 +16,6 @@
 #include "model/stored_dtype.h"
 #include "text/tokenizer.h"
 #include "train/trainer.h"
-#include "transport/demd.h"
-#include "transport/exact_emd.h"
 #include "util/device.h"
 #include "util/error.h"
 #include "util/error_text.h"
@@ -63,12 +63,29 @@ void Session::requireModel(const char* what) const
         throw Error::badInput(std::string(what) + ": open a model first");
 }
 
+QString Session::jobName(Job job)
+{
+    switch (job) {
+    case Job::LoadingModel: return tr("Loading model");
+    case Job::OpeningDataset: return tr("Opening data set");
+    case Job::Training: return tr("Training");
+    case Job::Inspecting: return tr("Inspecting");
+    case Job::CostMatrix: return tr("Cost matrix");
+    case Job::TransportPlan: return tr("Transport plan");
+    case Job::Comparing: return tr("Comparing");
+    case Job::Evaluating: return tr("Evaluating");
+    case Job::Experiment: return tr("Running the experiment");
+    }
+    return {};
+}
+
 // Every job: busy on, errors turned into one message (never an exception across the Qt boundary), busy off.
 template <typename Work>
-void Session::runJob(const QString& what, Work&& work)
+void Session::runJob(Job job, Work&& work)
 {
+    const QString what = jobName(job);
     m_cancel = false;
-    Q_EMIT busyChanged(true, what);
+    Q_EMIT busyChanged(true, job, what);
     try {
         work();
     } catch (const Error& e) {
@@ -83,12 +100,12 @@ void Session::runJob(const QString& what, Work&& work)
         spdlog::error("{}: {}", what.toStdString(), text);
         Q_EMIT failed(what, QString::fromStdString(text));
     }
-    Q_EMIT busyChanged(false, what);
+    Q_EMIT busyChanged(false, job, what);
 }
 
 void Session::loadModel(const QString& folder)
 {
-    runJob(tr("Loading model"), [&] {
+    runJob(Job::LoadingModel, [&] {
         const std::string path = folder.toStdString();
         const ProgressCallback progress = reporter();
         auto loaded = model::loadModelFolder(path, torch::kCPU, progress);
@@ -124,14 +141,13 @@ void Session::loadModel(const QString& folder)
 
 void Session::openDataset(const QString& path)
 {
-    runJob(tr("Opening data set"), [&] {
+    runJob(Job::OpeningDataset, [&] {
         requireModel("open a data set");
         const std::string file = path.toStdString();
         const auto documents = io::readDocuments(file);
         widgets::DatasetPreview preview;
         preview.path = path;
-        const QString suffix = QFileInfo(path).suffix().toLower();
-        preview.format = suffix == "jsonl" ? "jsonl" : (documents.size() > 0 && QFileInfo(path).fileName().contains("wiki") ? "wikitext" : "txt");
+        preview.format = QString::fromLatin1(io::toString(io::detectDocumentFormat(file)));
         preview.documents = static_cast<qint64>(documents.size());
         for (size_t i = 0; i < documents.size(); ++i) {
             preview.characters += static_cast<qint64>(documents[i].size());
@@ -154,7 +170,7 @@ void Session::openDataset(const QString& path)
 
 void Session::startTraining(const emo::train::TrainSettings& settings)
 {
-    runJob(tr("Training"), [&] {
+    runJob(Job::Training, [&] {
         train::Trainer trainer(settings);
         const QString folder = QString::fromStdString(settings.outputDir);
         try {
@@ -176,7 +192,7 @@ void Session::startTraining(const emo::train::TrainSettings& settings)
 
 void Session::inspectText(const QString& text, int topK)
 {
-    runJob(tr("Inspecting"), [&] {
+    runJob(Job::Inspecting, [&] {
         requireModel("inspect");
         inspect::InspectSettings settings;
         settings.topK = topK;
@@ -185,82 +201,19 @@ void Session::inspectText(const QString& text, int topK)
     });
 }
 
-void Session::computeCostMatrix(int source, const QString& text, int k)
+void Session::computeCostMatrix(const emo::inspect::TokenSetSettings& settings)
 {
-    runJob(tr("Cost matrix"), [&] {
+    runJob(Job::CostMatrix, [&] {
         requireModel("cost matrix");
-        std::vector<int64_t> ids;
-        auto firstToken = [&](const QString& word) -> int64_t {
-            const auto encoded = m_tokenizer->encode(" " + word.trimmed().toStdString());
-            for (int64_t id : encoded)  // sentencepiece may give a lone "▁" first
-                if (m_tokenizer->displayText(id).find_first_not_of(' ') != std::string::npos)
-                    return id;
-            if (encoded.empty())
-                throw Error::badInput("cost matrix: '" + word.toStdString() + "' gives no token");
-            return encoded.front();
-        };
-        if (source == TopKAtPosition) {
-            bool ok = false;
-            const int index = text.trimmed().toInt(&ok);
-            if (m_lastReport.tokens.empty())
-                throw Error::badInput("cost matrix: inspect a text first, then pick a position");
-            if (!ok || index < 0 || index >= static_cast<int>(m_lastReport.tokens.size()))
-                throw Error::badInput("cost matrix: position must be 0.." + std::to_string(m_lastReport.tokens.size() - 1));
-            const auto& token = m_lastReport.tokens[index];
-            ids.push_back(token.id);
-            for (const auto& c : token.topk)
-                if (c.id != token.id && static_cast<int>(ids.size()) < std::max(k, 2))
-                    ids.push_back(c.id);
-        } else if (source == WordList) {
-            for (const QString& word : text.split(QRegularExpression("[,\\s]+"), Qt::SkipEmptyParts)) {
-                const int64_t id = firstToken(word);
-                if (std::find(ids.begin(), ids.end(), id) == ids.end())
-                    ids.push_back(id);
-            }
-            if (ids.size() < 2)
-                throw Error::badInput("cost matrix: type at least two different words");
-        } else {
-            const int64_t id = firstToken(text);
-            ids.push_back(id);
-            for (const auto& n : m_inspector->nearestNeighbours(id, std::max(k, 1)))
-                ids.push_back(n.id);
-        }
-        Q_EMIT costMatrixReady(m_inspector->costMatrixFor(ids));
+        Q_EMIT costMatrixReady(m_inspector->costMatrixFor(inspect::tokenSet(*m_inspector, settings, m_lastReport)));
     });
 }
 
 void Session::computeTransport(int tokenIndex)
 {
-    runJob(tr("Transport plan"), [&] {
+    runJob(Job::TransportPlan, [&] {
         requireModel("transport plan");
-        if (tokenIndex < 0 || tokenIndex >= static_cast<int>(m_lastReport.tokens.size()))
-            throw Error::badInput("transport plan: inspect a text and pick one of its tokens first");
-        const auto& token = m_lastReport.tokens[tokenIndex];
-        std::vector<int64_t> ids;
-        std::vector<double> q;
-        for (const auto& c : token.topk) {
-            ids.push_back(c.id);
-            q.push_back(c.p);
-        }
-        if (std::find(ids.begin(), ids.end(), token.id) == ids.end()) {
-            ids.push_back(token.id);
-            q.push_back(token.pGold);
-        }
-        double total = 0.0;
-        for (double v : q)
-            total += v;
-        inspect::TransportReport report;
-        report.costs = m_inspector->costMatrixFor(ids);
-        for (size_t i = 0; i < ids.size(); ++i) {
-            report.source.push_back(q[i] / total);
-            report.target.push_back(ids[i] == token.id ? 1.0 : 0.0);
-        }
-        report.sourceLabel = "model q at token " + std::to_string(tokenIndex) + " (top " + std::to_string(token.topk.size())
-                             + ", renormalised)";
-        report.targetLabel = "data: '" + token.text + "'";
-        report.plan = transport::exactEmd(report.source, report.target, report.costs.cost);
-        report.demd = transport::demd(report.source, report.target, report.costs.cost);
-        Q_EMIT transportReady(report);
+        Q_EMIT transportReady(inspect::transportAtToken(*m_inspector, m_lastReport, tokenIndex));
     });
 }
 
@@ -277,7 +230,7 @@ std::pair<model::LanguageModel*, text::Tokenizer*> Session::otherModel(const std
 
 void Session::compareWith(const QString& otherFolder, const QStringList& prompts, const emo::generate::SampleSettings& settings)
 {
-    runJob(tr("Comparing"), [&] {
+    runJob(Job::Comparing, [&] {
         requireModel("compare");
         if (prompts.isEmpty())
             throw Error::badInput("compare: give at least one prompt");
@@ -306,7 +259,7 @@ void Session::compareWith(const QString& otherFolder, const QStringList& prompts
 void Session::evaluate(const QStringList& modelFolders, const QString& data, const QString& oracle,
                        const QStringList& metrics, const emo::widgets::EvalProtocol& protocol)
 {
-    runJob(tr("Evaluating"), [&] {
+    runJob(Job::Evaluating, [&] {
         eval::ModelEvaluationSettings settings;
         settings.metrics.clear();
         for (const QString& metric : metrics)
@@ -336,7 +289,7 @@ void Session::evaluate(const QStringList& modelFolders, const QString& data, con
 
 void Session::runExperiment(const QString& kind, const QString& scale, const QString& folder)
 {
-    runJob(tr("Running the experiment"), [&] {
+    runJob(Job::Experiment, [&] {
         if (kind == QLatin1String("domains")) {
             auto settings = experiment::DomainExperimentSettings::preset(scale.toStdString());
             experiment::useBundledInputs(settings, util::resourcesDir(EMO_RESOURCES_DIR));

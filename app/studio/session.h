@@ -35,8 +35,12 @@ public:
     void setPaused(bool paused) { m_paused = paused; }
     bool isPaused() const { return m_paused; }
 
-    // Token-set sources of the cost matrix view (CostMatrixView's combo order).
-    enum TokenSetSource { TopKAtPosition = 0, WordList = 1, NearestNeighbours = 2 };
+    // The jobs the worker runs, one at a time; the main window tells which view is busy by this, and shows
+    // jobName(job).
+    enum class Job { LoadingModel, OpeningDataset, Training, Inspecting, CostMatrix, TransportPlan, Comparing,
+                     Evaluating, Experiment };
+    Q_ENUM(Job)
+    static QString jobName(Job job);
 
 public Q_SLOTS:
     // Each runs on the worker thread (call through QMetaObject::invokeMethod or a queued connection).
@@ -44,7 +48,7 @@ public Q_SLOTS:
     void openDataset(const QString& path);
     void startTraining(const emo::train::TrainSettings& settings);
     void inspectText(const QString& text, int topK);
-    void computeCostMatrix(int source, const QString& text, int k);
+    void computeCostMatrix(const emo::inspect::TokenSetSettings& settings);
     void computeTransport(int tokenIndex);  // q at a position of the last report vs the gold one-hot
     void compareWith(const QString& otherFolder, const QStringList& prompts, const emo::generate::SampleSettings& settings);
     // Each model's metrics on the data set, one `evaluated` report per model.
@@ -69,12 +73,12 @@ Q_SIGNALS:
     void experimentFinished(const QString& folder, const QString& summary);
     // Long work: stage text, done/total (total 0 = unknown); busy(false) when it ends, however it ends.
     void progress(const QString& stage, qint64 done, qint64 total);
-    void busyChanged(bool busy, const QString& what);
+    void busyChanged(bool busy, emo::studio::Session::Job job, const QString& what);  // what: jobName(job)
     // One sentence for the user: what failed and which file or field.
     void failed(const QString& what, const QString& message);
 
 private:
-    template <typename Work> void runJob(const QString& what, Work&& work);
+    template <typename Work> void runJob(Job job, Work&& work);
     bool keepGoing();
     ProgressCallback reporter();  // forwards to progress(), false once cancelled, waits while paused  // false once cancelled; blocks (on this worker thread) while paused
     void requireModel(const char* what) const;

@@ -67,6 +67,18 @@ struct InspectSettings {
     BosPolicy bos = BosPolicy::Auto;
 };
 
+// Which tokens a cost matrix shows (the Cost matrix view's source bar; emo inspect could take the same).
+enum class TokenSetSource {
+    TopKAtPosition,     // the gold token at a position of the last inspected text and its top candidates
+    WordList,           // the first token of each typed word (duplicates once)
+    NearestNeighbours,  // a word's first token and the tokens of lowest cost to it
+};
+struct TokenSetSettings {
+    TokenSetSource source = TokenSetSource::TopKAtPosition;
+    std::string text;   // the position (a whole number), the words (separated by commas or spaces), or the word
+    int64_t count = 8;  // tokens beside the first (at least 1; the top-k set holds at least 2)
+};
+
 // For the GUI's cost heatmap: C(ids[i], ids[j]) row-major.
 struct CostMatrixReport {
     std::vector<int64_t> ids;

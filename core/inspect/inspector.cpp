@@ -111,10 +111,14 @@ InspectReport Inspector::inspectIds(const std::vector<int64_t>& ids, const Inspe
         auto logProbs = torch::log_softmax(logits, 1);            // [N,V]
         auto probs = logProbs.exp();
         auto gold = labels.unsqueeze(1);                          // [N,1]
-        auto ce = -logProbs.gather(1, gold).squeeze(1);           // [N]
         auto pGold = probs.gather(1, gold).squeeze(1);            // [N]
         auto goldRows = embedding.index_select(0, labels);        // ê_y [N,D]
-        auto demd = 1.0 - (goldRows * probs.matmul(embedding)).sum(1);  // 1 − ê_y·(Êᵀq) [N]
+        // CE and DEMD per token as training computes them (one home for DEMD: core/objective).
+        objective::ObjectiveSettings mle;
+        mle.kind = objective::ObjectiveKind::Mle;
+        const auto scored = objective::computeObjective(mle, logits, labels, &m_cost);
+        const auto& ce = scored.ce;      // [N] −log q_y
+        const auto& demd = scored.demd;  // [N] Σ_j q_j C(j,y) = 1 − ê_y·(Êᵀq)
         auto [topP, topIds] = probs.topk(topK, 1);                // [N,K] most probable first
         auto candidateRows = embedding.index_select(0, topIds.flatten()).view({count, topK, -1});  // [N,K,D]
         auto topCost = 1.0 - (candidateRows * goldRows.unsqueeze(1)).sum(2);                      // [N,K]
