@@ -3,6 +3,7 @@
 #include "eval/perplexity.h"
 #include "io/model_config.h"
 #include "model/language_model.h"
+#include "support/tiny_models.h"
 #include "util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -16,22 +17,16 @@ using emo::eval::computePerplexity;
 
 namespace {
 
-std::shared_ptr<model::LanguageModel> tinyModel(const std::string& arch)
+// Vocabulary 53 (gpt2 tied, llama untied); weights ×8 make the distributions peaked, so a wrong target
+// index shows.
+test::TinyModelOptions tinyOptions()
 {
-    nlohmann::json json;
-    if (arch == "gpt2")
-        json = {{"model_type", "gpt2"}, {"vocab_size", 53}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4},
-                {"n_positions", 64}, {"eos_token_id", 2}, {"bos_token_id", 2}};
-    else
-        json = {{"model_type", "llama"}, {"vocab_size", 53}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-                {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 48},
-                {"max_position_embeddings", 64}, {"eos_token_id", 2}, {"bos_token_id", 1}};
-    auto model = model::LanguageModel::create(io::ModelConfig::fromJson(json, "tiny " + arch), 17);
-    torch::NoGradGuard noGrad;
-    for (auto& p : model->parameters())
-        if (p.dim() >= 2)
-            p.mul_(8.0);  // peaked distributions, so a wrong target index shows
-    return model;
+    test::TinyModelOptions options;
+    options.vocab = 53;
+    options.intermediate = 48;
+    options.positions = 64;
+    options.weightScale = 8.0;
+    return options;
 }
 
 std::vector<std::vector<int64_t>> randomSequences(int64_t vocab, const std::vector<int64_t>& lengths, uint64_t seed)
@@ -81,7 +76,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, arch);
         QFETCH(qlonglong, batch);
-        auto model = tinyModel(arch.toStdString());
+        auto model = test::createTinyModel(arch.toStdString(), arch == "gpt2", 17, tinyOptions());
         // Mixed lengths, including ones that predict nothing (0 and 1 tokens).
         const auto sequences = randomSequences(model->config().vocabSize, {7, 1, 12, 3, 0, 9, 2}, 5);
         const auto [total, count] = directNll(*model, sequences);
@@ -95,7 +90,7 @@ private Q_SLOTS:
 
     void blocksOverload()
     {
-        auto model = tinyModel("gpt2");
+        auto model = test::createTinyModel("gpt2", true, 17, tinyOptions());
         const auto blocks = torch::randint(model->config().vocabSize, {5, 16}, torch::kLong);
         std::vector<std::vector<int64_t>> rows;
         for (int64_t i = 0; i < 5; ++i)
@@ -108,7 +103,7 @@ private Q_SLOTS:
 
     void progressCancels()
     {
-        auto model = tinyModel("gpt2");
+        auto model = test::createTinyModel("gpt2", true, 17, tinyOptions());
         const auto sequences = randomSequences(model->config().vocabSize, {5, 5, 5, 5, 5}, 1);
         int calls = 0;
         const ProgressCallback stopSecond = [&calls](const Progress&) { return ++calls < 2; };
@@ -123,7 +118,7 @@ private Q_SLOTS:
 
     void badInput()
     {
-        auto model = tinyModel("gpt2");
+        auto model = test::createTinyModel("gpt2", true, 17, tinyOptions());
         const int64_t vocab = model->config().vocabSize;
         QVERIFY_THROWS_EXCEPTION(Error, computePerplexity(*model, std::vector<std::vector<int64_t>>{{1, vocab}}));
         const std::vector<int64_t> tooLong(static_cast<size_t>(model->config().maxPositions + 1), 3);

@@ -4,6 +4,7 @@
 #include "generate/sampling_filters.h"
 #include "io/model_config.h"
 #include "model/language_model.h"
+#include "support/tiny_models.h"
 #include "support/tiny_tokenizer.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -25,24 +26,17 @@ namespace {
 constexpr int64_t kVocab = 41;
 constexpr int64_t kEos = 2;
 
-// A tiny random model, weights scaled up so that its distributions are peaked (greedy has clear winners,
-// top-k sets have clear edges) but still spread enough for sampling to vary.
-std::shared_ptr<model::LanguageModel> tinyModel(const std::string& arch, uint64_t seed, int64_t vocab = kVocab)
+// Tiny random models (gpt2 tied, llama untied), weights scaled up so that their distributions are peaked
+// (greedy has clear winners, top-k sets have clear edges) but still spread enough for sampling to vary.
+test::TinyModelOptions tinyOptions(int64_t vocab = kVocab)
 {
-    nlohmann::json json;
-    if (arch == "gpt2")
-        json = {{"model_type", "gpt2"}, {"vocab_size", vocab}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4},
-                {"n_positions", 96}, {"eos_token_id", kEos}, {"bos_token_id", kEos}};
-    else
-        json = {{"model_type", "llama"}, {"vocab_size", kVocab}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-                {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 48},
-                {"max_position_embeddings", 96}, {"eos_token_id", kEos}, {"bos_token_id", 1}};
-    auto model = model::LanguageModel::create(io::ModelConfig::fromJson(json, "tiny " + arch), seed);
-    torch::NoGradGuard noGrad;
-    for (auto& p : model->parameters())
-        if (p.dim() >= 2)
-            p.mul_(15.0);
-    return model;
+    test::TinyModelOptions options;
+    options.vocab = vocab;
+    options.eos = kEos;
+    options.intermediate = 48;
+    options.positions = 96;
+    options.weightScale = 15.0;
+    return options;
 }
 
 // ids → logits [T,V] of one unpadded sequence by a plain full forward, no cache.
@@ -263,7 +257,7 @@ private Q_SLOTS:
     void paddedBatchEqualsEachPromptAlone()
     {
         QFETCH(QString, arch);
-        auto model = tinyModel(arch.toStdString(), 3);
+        auto model = test::createTinyModel(arch.toStdString(), arch == "gpt2", 3, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         settings.mode = SamplingMode::Greedy;
@@ -292,7 +286,7 @@ private Q_SLOTS:
 
     void fixedSeedIsReproducibleAcrossBatchCompositions()
     {
-        auto model = tinyModel("gpt2", 4);
+        auto model = test::createTinyModel("gpt2", true, 4, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         settings.maxNewTokens = 10;
@@ -336,7 +330,7 @@ private Q_SLOTS:
         test::writeByteLevelBpeTokenizer(folder.path().toStdString(), 0);
         auto tokenizer = text::loadTokenizer(folder.path().toStdString());
         QCOMPARE(tokenizer->vocabSize(), int64_t(257));
-        auto model = tinyModel("gpt2", 12, tokenizer->vocabSize());
+        auto model = test::createTinyModel("gpt2", true, 12, tinyOptions(tokenizer->vocabSize()));
         Sampler sampler(*model, tokenizer.get());
         QCOMPARE(sampler.promptIds("hi there"), tokenizer->encode("hi there"));  // GPT-2: no BOS added
         QCOMPARE(sampler.promptIds(""), std::vector<int64_t>{tokenizer->eosId()});
@@ -367,7 +361,7 @@ private Q_SLOTS:
 
     void temperatureNearZeroIsGreedy()
     {
-        auto model = tinyModel("llama", 5);
+        auto model = test::createTinyModel("llama", false, 5, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings greedy;
         greedy.mode = SamplingMode::Greedy;
@@ -404,7 +398,7 @@ private Q_SLOTS:
         QFETCH(int, topK);
         QFETCH(double, topP);
         QFETCH(double, temperature);
-        auto model = tinyModel("gpt2", 6);
+        auto model = test::createTinyModel("gpt2", true, 6, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         settings.maxNewTokens = 8;
@@ -445,7 +439,7 @@ private Q_SLOTS:
     // The first token of many samples of one prompt against the model's softmax (the full pipeline).
     void ancestralFrequenciesMatchTheModel()
     {
-        auto model = tinyModel("llama", 7);
+        auto model = test::createTinyModel("llama", false, 7, tinyOptions());
         model->eval();
         {   // soften: ancestral frequencies are only testable where the distribution is spread
             torch::NoGradGuard noGrad;
@@ -477,7 +471,7 @@ private Q_SLOTS:
 
     void stopsAtEos()
     {
-        auto model = tinyModel("gpt2", 3);
+        auto model = test::createTinyModel("gpt2", true, 3, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         settings.mode = SamplingMode::Greedy;
@@ -510,7 +504,7 @@ private Q_SLOTS:
 
     void cancelStopsSampling()
     {
-        auto model = tinyModel("gpt2", 8);
+        auto model = test::createTinyModel("gpt2", true, 8, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         settings.maxNewTokens = 20;
@@ -543,7 +537,7 @@ private Q_SLOTS:
 
     void badInputIsRejected()
     {
-        auto model = tinyModel("gpt2", 9);
+        auto model = test::createTinyModel("gpt2", true, 9, tinyOptions());
         Sampler sampler(*model, nullptr);
         SampleSettings settings;
         auto kindOf = [&](const std::vector<std::vector<int64_t>>& prompts, const SampleSettings& s) {

@@ -5,6 +5,7 @@
 #include "io/model_config.h"
 #include "model/language_model.h"
 #include "objective/cost_embedding.h"
+#include "support/tiny_models.h"
 #include "support/tiny_tokenizer.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -24,22 +25,18 @@ namespace {
 constexpr int64_t kVocab = 29;
 const std::vector<int64_t> kIds = {3, 17, 4, 4, 25, 0, 9, 28, 11, 6, 17, 2};
 
-std::shared_ptr<model::LanguageModel> tinyModel(const std::string& arch, uint64_t seed, int64_t vocab = kVocab)
+// Small enough for a full V×V cost matrix (gpt2 tied, llama untied); weights ×6 spread the distributions so
+// that probabilities, costs and gradients differ.
+test::TinyModelOptions tinyOptions(const std::string& arch, int64_t vocab = kVocab)
 {
-    nlohmann::json json;
-    if (arch == "gpt2")
-        json = {{"model_type", "gpt2"}, {"vocab_size", vocab}, {"n_embd", 16}, {"n_layer", 2}, {"n_head", 2},
-                {"n_positions", 32}};
-    else
-        json = {{"model_type", "llama"}, {"vocab_size", kVocab}, {"hidden_size", 16}, {"num_hidden_layers", 2},
-                {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 24},
-                {"max_position_embeddings", 32}, {"tie_word_embeddings", false}};
-    auto model = model::LanguageModel::create(io::ModelConfig::fromJson(json, "tiny " + arch), seed);
-    torch::NoGradGuard noGrad;
-    for (auto& p : model->parameters())
-        if (p.dim() >= 2)
-            p.mul_(6.0);  // spread the distributions so that probabilities, costs and gradients differ
-    return model;
+    test::TinyModelOptions options;
+    options.vocab = vocab;
+    options.hidden = 16;
+    options.heads = arch == "gpt2" ? 2 : 4;
+    options.intermediate = 24;
+    options.positions = 32;
+    options.weightScale = 6.0;
+    return options;
 }
 
 // The reference, all in double: logits [N,V] of positions 0..N-1, q, the full cost matrix.
@@ -130,8 +127,9 @@ private Q_SLOTS:
     {
         QFETCH(QString, arch);
         QFETCH(bool, foreignCost);
-        auto model = tinyModel(arch.toStdString(), 21);
-        auto other = tinyModel(arch.toStdString(), 22);
+        const std::string archName = arch.toStdString();
+        auto model = test::createTinyModel(archName, archName == "gpt2", 21, tinyOptions(archName));
+        auto other = test::createTinyModel(archName, archName == "gpt2", 22, tinyOptions(archName));
         const torch::Tensor head = (foreignCost ? other : model)->lmHeadWeight().detach();
         objective::CostEmbedding cost(head);
         inspect::Inspector inspector(*model, nullptr, foreignCost ? &cost : nullptr);
@@ -196,7 +194,7 @@ private Q_SLOTS:
         objective.kind = static_cast<ObjectiveKind>(kind);
         objective.tailrGamma = objective.kind == ObjectiveKind::Tailr ? parameter : objective.tailrGamma;
         objective.mixceEta = objective.kind == ObjectiveKind::Mixce ? parameter : objective.mixceEta;
-        auto model = tinyModel("llama", 23);
+        auto model = test::createTinyModel("llama", false, 23, tinyOptions("llama"));
         inspect::Inspector inspector(*model, nullptr);
         inspect::InspectSettings settings;
         settings.objectives = {objective};
@@ -225,7 +223,7 @@ private Q_SLOTS:
 
     void jsonHasExactlyTheContractKeys()
     {
-        auto model = tinyModel("gpt2", 24);
+        auto model = test::createTinyModel("gpt2", true, 24, tinyOptions("gpt2"));
         inspect::Inspector inspector(*model, nullptr);
         inspect::InspectSettings settings;  // all four objectives
         settings.topK = 4;
@@ -256,7 +254,7 @@ private Q_SLOTS:
 
     void costMatrixAndNeighbours()
     {
-        auto model = tinyModel("llama", 25);
+        auto model = test::createTinyModel("llama", false, 25, tinyOptions("llama"));
         inspect::Inspector inspector(*model, nullptr);
         auto ref = reference(*model, kIds, model->lmHeadWeight().detach());
         const std::vector<int64_t> ids = {3, 7, 7, 20, 0};
@@ -288,7 +286,7 @@ private Q_SLOTS:
         QTemporaryDir folder;
         test::writeByteLevelBpeTokenizer(folder.path().toStdString(), 20);
         auto tokenizer = text::loadTokenizer(folder.path().toStdString());
-        auto model = tinyModel("gpt2", 27, tokenizer->vocabSize());
+        auto model = test::createTinyModel("gpt2", true, 27, tinyOptions("gpt2", tokenizer->vocabSize()));
         inspect::Inspector inspector(*model, tokenizer.get());
         inspect::InspectSettings settings;
         settings.objectives = {ObjectiveSettings{ObjectiveKind::Mle}};
@@ -309,7 +307,7 @@ private Q_SLOTS:
 
     void badInputIsRejected()
     {
-        auto model = tinyModel("gpt2", 26);
+        auto model = test::createTinyModel("gpt2", true, 26, tinyOptions("gpt2"));
         inspect::Inspector inspector(*model, nullptr);
         inspect::InspectSettings settings;
         QVERIFY_THROWS_EXCEPTION(Error, inspector.inspectIds({5}, settings));

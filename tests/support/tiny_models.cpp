@@ -9,8 +9,8 @@ namespace emo::test {
 
 io::ModelConfig tinyModelConfig(const std::string& arch, bool tied, const TinyModelOptions& options)
 {
-    const int64_t vocab = 257 + options.tokenizerMerges;
-    const int64_t eos = vocab - 1;  // "<|endoftext|>" is the tiny tokenizer's last id
+    const int64_t vocab = options.vocab > 0 ? options.vocab : 257 + options.tokenizerMerges;
+    const int64_t eos = options.eos >= 0 ? options.eos : vocab - 1;  // "<|endoftext|>" is the tiny tokenizer's last id
     nlohmann::json json;
     if (arch == "gpt2") {
         json = {{"model_type", "gpt2"}, {"vocab_size", vocab}, {"n_embd", options.hidden},
@@ -31,11 +31,27 @@ io::ModelConfig tinyModelConfig(const std::string& arch, bool tied, const TinyMo
     return io::ModelConfig::fromJson(json, "tiny " + arch + " config");
 }
 
+std::shared_ptr<model::LanguageModel> createTinyModel(const std::string& arch, bool tied, uint64_t seed,
+                                                      const TinyModelOptions& options)
+{
+    auto model = model::LanguageModel::create(tinyModelConfig(arch, tied, options), seed);
+    if (options.weightScale != 1.0) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : model->parameters())
+            if (p.dim() >= 2)
+                p.mul_(options.weightScale);
+    }
+    return model;
+}
+
 std::string writeTinyModel(const std::string& folder, const std::string& arch, bool tied, uint64_t seed,
                            const TinyModelOptions& options)
 {
-    const auto model = model::LanguageModel::create(tinyModelConfig(arch, tied, options), seed);
-    model->save(folder, options.storageType);
+    // The saved tokenizer has 257 + merges ids; a model of another size would not match it.
+    if (options.writeTokenizer && options.vocab > 0 && options.vocab != 257 + options.tokenizerMerges)
+        throw std::invalid_argument("writeTinyModel: vocab " + std::to_string(options.vocab) + " does not match the "
+                                    + "tokenizer's 257 + " + std::to_string(options.tokenizerMerges) + " merges");
+    createTinyModel(arch, tied, seed, options)->save(folder, options.storageType);
     if (options.writeTokenizer)
         writeByteLevelBpeTokenizer(folder, options.tokenizerMerges);
     return folder;

@@ -80,6 +80,7 @@ private Q_SLOTS:
     void logitGradientsMatchFiniteDifferences();
     void parameterGradientsMatchFiniteDifferences_data();
     void parameterGradientsMatchFiniteDifferences();
+    void exactW1HandCases_data();
     void exactW1HandCases();
     void exactW1MatchesQuantileForm();
     void metricsHandCases();
@@ -192,16 +193,35 @@ void TestClassroom::parameterGradientsMatchFiniteDifferences()
     QCOMPARE(toy.steps(), 1);
 }
 
+void TestClassroom::exactW1HandCases_data()
+{
+    // On the points 0, ¼, ½, ¾, 1.
+    QTest::addColumn<QVector<double>>("a");
+    QTest::addColumn<QVector<double>>("b");
+    QTest::addColumn<double>("expected");
+    QTest::newRow("all mass moves 1") << QVector<double>{1, 0, 0, 0, 0}  //
+                                      << QVector<double>{0, 0, 0, 0, 1} << 1.0;
+    QTest::newRow("each half moves 3/4") << QVector<double>{0.5, 0.5, 0, 0, 0}  //
+                                         << QVector<double>{0, 0, 0, 0.5, 0.5} << 0.75;
+    QTest::newRow("halves move 1/2 each") << QVector<double>{0, 0, 1, 0, 0}  //
+                                          << QVector<double>{0.5, 0, 0, 0, 0.5} << 0.5;
+    QTest::newRow("equal: nothing moves") << QVector<double>{0.2, 0.3, 0.5, 0, 0}  //
+                                          << QVector<double>{0.2, 0.3, 0.5, 0, 0} << 0.0;
+    // 0.1 moves from ¼ to ¾ (0.05) and 0.2 from 0 to ½ (0.1).
+    QTest::newRow("0.1 and 0.2 move 1/2 each") << QVector<double>{0.3, 0.1, 0.2, 0.4, 0}  //
+                                               << QVector<double>{0.1, 0.0, 0.4, 0.5, 0} << 0.15;
+}
+
 void TestClassroom::exactW1HandCases()
 {
-    // Points 0, ¼, ½, ¾, 1.
-    const double dx = 0.25;
-    QCOMPARE(ClassroomToy::exactW1({1, 0, 0, 0, 0}, {0, 0, 0, 0, 1}, dx), 1.0);        // all mass moves 1
-    QCOMPARE(ClassroomToy::exactW1({0.5, 0.5, 0, 0, 0}, {0, 0, 0, 0.5, 0.5}, dx), 0.75);  // each half moves ¾
-    QCOMPARE(ClassroomToy::exactW1({0, 0, 1, 0, 0}, {0.5, 0, 0, 0, 0.5}, dx), 0.5);   // halves move ½ each
-    QCOMPARE(ClassroomToy::exactW1({0.2, 0.3, 0.5, 0, 0}, {0.2, 0.3, 0.5, 0, 0}, dx), 0.0);
-    // 0.1 moves from ¼ to ¾ (0.05) and 0.2 from 0 to ½ (0.1): 0.15.
-    QVERIFY(std::abs(ClassroomToy::exactW1({0.3, 0.1, 0.2, 0.4, 0}, {0.1, 0.0, 0.4, 0.5, 0}, dx) - 0.15) < 1e-15);
+    QFETCH(QVector<double>, a);
+    QFETCH(QVector<double>, b);
+    QFETCH(double, expected);
+    const double w1 = ClassroomToy::exactW1(std::vector<double>(a.begin(), a.end()),
+                                            std::vector<double>(b.begin(), b.end()), 0.25);
+    // 1e-15 absolute: 0.15 is inexact in binary, and this is tighter than QCOMPARE's fuzzy compare.
+    QVERIFY2(std::abs(w1 - expected) < 1e-15,
+             qPrintable(QString("W1 = %1, expected %2").arg(w1, 0, 'g', 17).arg(expected, 0, 'g', 17)));
 }
 
 void TestClassroom::exactW1MatchesQuantileForm()

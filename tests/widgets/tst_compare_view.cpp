@@ -118,6 +118,16 @@ bool findFragment(const QTextDocument* doc, const QString& text, const QString& 
     return false;
 }
 
+void setHandMetrics(CompareView& view)
+{
+    view.setMetric("A", "MAUVE", 0.873);
+    view.setMetric("/models/gpt2-mle", "rouge-l", 0.41);
+    view.setMetric("gpt2-mle", "MAUVE", 0.655);
+    view.setMetric("unknown-model", "MAUVE", 0.1);  // ignored
+    view.setMetric("B", "BLEU", 12.5);               // a new row
+    view.setMetric("A", "rouge-1", 0.5);             // a new row under the catalog's label
+}
+
 double cell(const CompareView& view, const QString& metric, int column)
 {
     bool ok = false;
@@ -131,44 +141,71 @@ class TestCompareView : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { emo::widgets::registerCoreMetatypes(); }
+    void shadingExtremes_data();
     void shadingExtremes();
+    void otherModelShades();
+    void differenceIsSymmetric();
     void renderedColoursAndTooltips();
     void summaryNumbers();
     void compareRequestedCarriesInputs();
     void promptsFromFiles();
     void exportRows();
+    void metrics_data();
     void metrics();
+    void newComparisonClearsMetrics();
     void screenshot();
 };
 
+void TestCompareView::shadingExtremes_data()
+{
+    // The extremes of handMade(), found by hand there. The difference is diverging over [−5.1, 5.1].
+    QTest::addColumn<int>("comboIndex");
+    QTest::addColumn<int>("shading");
+    QTest::addColumn<int>("side");
+    QTest::addColumn<int>("sample");
+    QTest::addColumn<int>("token");
+    QTest::addColumn<double>("scaleMin");
+    QTest::newRow("other model (the default)") << 0 << int(Shading::OtherModel) << int(Side::B) << 1 << 1 << -6.2;
+    QTest::newRow("own model") << 1 << int(Shading::OwnModel) << int(Side::A) << 0 << 6 << -5.1;
+    QTest::newRow("difference") << 2 << int(Shading::Difference) << int(Side::A) << 1 << 4 << -5.1;
+}
+
 void TestCompareView::shadingExtremes()
+{
+    QFETCH(int, comboIndex);
+    QFETCH(int, shading);
+    QFETCH(int, side);
+    QFETCH(int, sample);
+    QFETCH(int, token);
+    QFETCH(double, scaleMin);
+    CompareView view;
+    view.setComparison(handMade());
+    QCOMPARE(view.shading(), Shading::OtherModel);
+    auto* combo = view.findChild<QComboBox*>("shadeCombo");
+    QVERIFY(combo);
+    combo->setCurrentIndex(comboIndex);
+    QCOMPARE(view.shading(), Shading(shading));
+    // Exactly one token at the far end of the scale.
+    const QList<TokenRef> ext = extremeTokens(view, CompareView::sequentialColor(1.0));
+    QCOMPARE(ext.size(), 1);
+    QVERIFY(ext[0].side == Side(side) && ext[0].sample == sample && ext[0].token == token);
+    QVERIFY2(std::fabs(view.scaleMin() - scaleMin) < 1e-12, qPrintable(QString::number(view.scaleMin(), 'g', 17)));
+}
+
+void TestCompareView::otherModelShades()
 {
     CompareView view;
     view.setComparison(handMade());
-    const QColor top = CompareView::sequentialColor(1.0);
-
-    QCOMPARE(view.shading(), Shading::OtherModel);
-    QList<TokenRef> ext = extremeTokens(view, top);
-    QCOMPARE(ext.size(), 1);
-    QVERIFY(ext[0].side == Side::B && ext[0].sample == 1 && ext[0].token == 1);
-    QCOMPARE(view.scaleMin(), -6.2);
     QCOMPARE(view.tokenColor(Side::A, 0, 4), CompareView::sequentialColor(0.2 / 6.2));  // p = e^−0.2, nearly white
     QVERIFY(view.tokenColor(Side::A, 0, 4).lightness() > view.tokenColor(Side::A, 0, 0).lightness());
+}
 
-    auto* combo = view.findChild<QComboBox*>("shadeCombo");
-    QVERIFY(combo);
-    combo->setCurrentIndex(1);  // own model
-    QCOMPARE(view.shading(), Shading::OwnModel);
-    ext = extremeTokens(view, top);
-    QCOMPARE(ext.size(), 1);
-    QVERIFY(ext[0].side == Side::A && ext[0].sample == 0 && ext[0].token == 6);
-    QCOMPARE(view.scaleMin(), -5.1);
-
-    combo->setCurrentIndex(2);  // difference, diverging over [−5.1, 5.1]
+void TestCompareView::differenceIsSymmetric()
+{
+    CompareView view;
+    view.setComparison(handMade());
+    view.findChild<QComboBox*>("shadeCombo")->setCurrentIndex(2);
     QCOMPARE(view.shading(), Shading::Difference);
-    ext = extremeTokens(view, top);
-    QCOMPARE(ext.size(), 1);
-    QVERIFY(ext[0].side == Side::A && ext[0].sample == 1 && ext[0].token == 4);
     QVERIFY(std::fabs(view.scaleMax() - 5.1) < 1e-12);
     QVERIFY(std::fabs(view.scaleMin() + 5.1) < 1e-12);
     // A token the other model likes more than its own (−0.7 at A0 t6) is on the blue side.
@@ -365,23 +402,37 @@ void TestCompareView::exportRows()
     QVERIFY(std::fabs(sumA + 26.4) < 1e-9);
 }
 
+void TestCompareView::metrics_data()
+{
+    // After setHandMetrics(): by side, folder name or path; labels as the catalog writes them.
+    QTest::addColumn<QString>("label");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("MAUVE of A") << "MAUVE" << 0 << QStringLiteral("0.873");
+    QTest::newRow("MAUVE of B, by folder name") << "MAUVE" << 1 << QStringLiteral("0.655");
+    QTest::newRow("ROUGE-L of A: none") << "ROUGE-L" << 0 << QStringLiteral("–");
+    QTest::newRow("ROUGE-L of B, by path") << "ROUGE-L" << 1 << QStringLiteral("0.410");
+    QTest::newRow("BLEU: a new row") << "BLEU" << 1 << QStringLiteral("12.500");
+    QTest::newRow("rouge-1: a new row under the catalog's label") << "ROUGE-1" << 0 << QStringLiteral("0.500");
+}
+
 void TestCompareView::metrics()
+{
+    QFETCH(QString, label);
+    QFETCH(int, column);
+    QFETCH(QString, expected);
+    CompareView view;
+    view.setComparison(handMade());
+    setHandMetrics(view);
+    QVERIFY(view.summaryRow(label) >= 0);
+    QCOMPARE(view.summaryText(view.summaryRow(label), column), expected);
+}
+
+void TestCompareView::newComparisonClearsMetrics()
 {
     CompareView view;
     view.setComparison(handMade());
-    view.setMetric("A", "MAUVE", 0.873);
-    view.setMetric("/models/gpt2-mle", "rouge-l", 0.41);
-    view.setMetric("gpt2-mle", "MAUVE", 0.655);
-    view.setMetric("unknown-model", "MAUVE", 0.1);  // ignored
-    view.setMetric("B", "BLEU", 12.5);               // a new row
-    view.setMetric("A", "rouge-1", 0.5);             // a new row under the catalog's label
-    QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 0), QStringLiteral("0.873"));
-    QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 1), QStringLiteral("0.655"));
-    QCOMPARE(view.summaryText(view.summaryRow("ROUGE-L"), 0), QStringLiteral("–"));
-    QCOMPARE(view.summaryText(view.summaryRow("ROUGE-L"), 1), QStringLiteral("0.410"));
-    QVERIFY(view.summaryRow("BLEU") >= 0);
-    QCOMPARE(view.summaryText(view.summaryRow("BLEU"), 1), QStringLiteral("12.500"));
-    QCOMPARE(view.summaryText(view.summaryRow("ROUGE-1"), 0), QStringLiteral("0.500"));
+    setHandMetrics(view);
     // A new comparison clears metrics of the old samples.
     view.setComparison(handMade());
     QCOMPARE(view.summaryText(view.summaryRow("MAUVE"), 0), QStringLiteral("–"));

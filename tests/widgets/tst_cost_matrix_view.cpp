@@ -41,6 +41,16 @@ CostMatrixReport colours()
     return report;
 }
 
+// All costs equal.
+CostMatrixReport threeWayTie()
+{
+    CostMatrixReport report;
+    report.ids = {1, 2, 3};
+    report.labels = {"x", "y", "z"};
+    report.cost = {0, 1, 1, 1, 0, 1, 1, 1, 0};
+    return report;
+}
+
 // Source (0.6, 0.4, 0, 0) → target (0, 0, 0.5, 0.5). Moving x from red to crimson, the plan costs
 // 0.85 − 1.3x on x ∈ [0.1, 0.5], so x = 0.5: red→crimson 0.5, red→navy 0.1, blue→navy 0.4, EMD 0.2.
 // DEMD = 0.6·0.5·(0.1 + 0.7) + 0.4·0.5·(0.9 + 0.2) = 0.46.
@@ -77,8 +87,12 @@ class TestCostMatrixView : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void cellsAsGiven();
+    void orderFor_data();
+    void orderFor();
     void sortedAndClusteredOrders();
+    void hoverText_data();
     void hoverText();
+    void hoverTooltip();
     void transportPanel();
     void exportFollowsDisplayedOrder();
     void requestSignal();
@@ -104,14 +118,32 @@ void TestCostMatrixView::cellsAsGiven()
     QCOMPARE(ticker->ticks().value(2), QString("crimson"));
 }
 
-void TestCostMatrixView::sortedAndClusteredOrders()
+void TestCostMatrixView::orderFor_data()
 {
+    QTest::addColumn<QString>("matrix");
+    QTest::addColumn<int>("order");
+    QTest::addColumn<QVector<int>>("expected");
     // Sorted by C(red, ·): red 0, crimson 0.1, navy 0.7, blue 0.8.
-    QCOMPARE(CostMatrixView::orderFor(colours(), CostMatrixView::SortedByCost), (QVector<int>{0, 2, 3, 1}));
+    QTest::newRow("colours sorted") << "colours" << int(CostMatrixView::SortedByCost) << QVector<int>{0, 2, 3, 1};
     // Average linkage: {red, crimson} at 0.1, then {blue, navy} at 0.2 (the pair means are
     // {red,crimson}–blue 0.85 and {red,crimson}–navy 0.65), then the two groups; lower index first.
-    QCOMPARE(CostMatrixView::orderFor(colours(), CostMatrixView::Clustered), (QVector<int>{0, 2, 1, 3}));
+    QTest::newRow("colours clustered") << "colours" << int(CostMatrixView::Clustered) << QVector<int>{0, 2, 1, 3};
+    // A three-way tie keeps the given order in every mode.
+    QTest::newRow("tie sorted") << "tie" << int(CostMatrixView::SortedByCost) << QVector<int>{0, 1, 2};
+    QTest::newRow("tie clustered") << "tie" << int(CostMatrixView::Clustered) << QVector<int>{0, 1, 2};
+}
 
+void TestCostMatrixView::orderFor()
+{
+    QFETCH(QString, matrix);
+    QFETCH(int, order);
+    QFETCH(QVector<int>, expected);
+    QCOMPARE(CostMatrixView::orderFor(matrix == "tie" ? threeWayTie() : colours(), CostMatrixView::Order(order)),
+             expected);
+}
+
+void TestCostMatrixView::sortedAndClusteredOrders()
+{
     CostMatrixView view;
     view.setCostMatrix(colours());
     view.findChild<QComboBox*>("orderBox")->setCurrentIndex(1);
@@ -128,27 +160,41 @@ void TestCostMatrixView::sortedAndClusteredOrders()
     QCOMPARE(data->cell(2, 3), 0.2);  // blue–navy
     auto ticker = view.heatmapPlot()->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
     QCOMPARE(ticker->ticks().value(2), QString("blue"));
+}
 
-    // A three-way tie (all costs equal) keeps the given order in every mode.
-    CostMatrixReport flat;
-    flat.ids = {1, 2, 3};
-    flat.labels = {"x", "y", "z"};
-    flat.cost = {0, 1, 1, 1, 0, 1, 1, 1, 0};
-    QCOMPARE(CostMatrixView::orderFor(flat, CostMatrixView::SortedByCost), (QVector<int>{0, 1, 2}));
-    QCOMPARE(CostMatrixView::orderFor(flat, CostMatrixView::Clustered), (QVector<int>{0, 1, 2}));
+void TestCostMatrixView::hoverText_data()
+{
+    QTest::addColumn<int>("order");
+    QTest::addColumn<double>("x");
+    QTest::addColumn<double>("y");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("as given, blue -> navy")
+        << int(CostMatrixView::AsGiven) << 1.0 << 3.2 << QString("blue → navy: C = 0.200");
+    QTest::newRow("as given, crimson -> red")
+        << int(CostMatrixView::AsGiven) << 2.4 << 0.0 << QString("crimson → red: C = 0.100");
+    QTest::newRow("outside the matrix") << int(CostMatrixView::AsGiven) << 4.6 << 0.0 << QString();
+    QTest::newRow("sorted, crimson -> blue")
+        << int(CostMatrixView::SortedByCost) << 1.0 << 3.0 << QString("crimson → blue: C = 0.900");
 }
 
 void TestCostMatrixView::hoverText()
 {
+    QFETCH(int, order);
+    QFETCH(double, x);
+    QFETCH(double, y);
+    QFETCH(QString, expected);
     CostMatrixView view;
     view.setCostMatrix(colours());
-    QCOMPARE(view.hoverText(1.0, 3.2), QString("blue → navy: C = 0.200"));
-    QCOMPARE(view.hoverText(2.4, 0.0), QString("crimson → red: C = 0.100"));
-    QVERIFY(view.hoverText(4.6, 0.0).isEmpty());
-    view.setOrder(CostMatrixView::SortedByCost);
-    QCOMPARE(view.hoverText(1.0, 3.0), QString("crimson → blue: C = 0.900"));
+    view.setOrder(CostMatrixView::Order(order));
+    QCOMPARE(view.hoverText(x, y), expected);  // an empty expected: nothing there
+}
 
-    // A real mouse move over that cell shows the same text as a tooltip.
+void TestCostMatrixView::hoverTooltip()
+{
+    // A real mouse move over a cell shows its hover text as a tooltip.
+    CostMatrixView view;
+    view.setCostMatrix(colours());
+    view.setOrder(CostMatrixView::SortedByCost);
     view.resize(900, 600);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));

@@ -108,11 +108,48 @@ class TestEvaluateView : public QObject {
 private Q_SLOTS:
     void initTestCase() { emo::widgets::registerCoreMetatypes(); }
 
+    void formatting_data()
+    {
+        QTest::addColumn<double>("mean");
+        QTest::addColumn<double>("stdDev");
+        QTest::addColumn<int>("count");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("three runs: with std") << 12.34 << 0.56 << 3 << QStringLiteral("12.34 ± 0.56");
+        QTest::newRow("one run: no std") << 12.34 << 0.56 << 1 << QStringLiteral("12.34");
+        QTest::newRow("below 1: three decimals") << 0.9051 << 0.0081 << 2 << QStringLiteral("0.905 ± 0.008");
+    }
     void formatting()
     {
-        QCOMPARE(EvaluateView::formatMetric(12.34, 0.56, 3), QStringLiteral("12.34 ± 0.56"));
-        QCOMPARE(EvaluateView::formatMetric(12.34, 0.56, 1), QStringLiteral("12.34"));
-        QCOMPARE(EvaluateView::formatMetric(0.9051, 0.0081, 2), QStringLiteral("0.905 ± 0.008"));
+        QFETCH(double, mean);
+        QFETCH(double, stdDev);
+        QFETCH(int, count);
+        QFETCH(QString, expected);
+        QCOMPARE(EvaluateView::formatMetric(mean, stdDev, count), expected);
+    }
+
+    void cellText_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("metric");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("mle ppl") << "/models/demo-mle" << "ppl" << QStringLiteral("12.34 ± 0.56");
+        QTest::newRow("emo ppl") << "/models/demo-emo" << "ppl" << QStringLiteral("13.02 ± 0.40");
+        QTest::newRow("mle rouge-1, count 1: no std") << "/models/demo-mle" << "rouge-1" << QStringLiteral("0.412");
+        QTest::newRow("emo mauve") << "/models/demo-emo" << "mauve" << QStringLiteral("0.905 ± 0.008");
+        QTest::newRow("emo fwd-ce") << "/models/demo-emo" << "fwd-ce" << QStringLiteral("2.95 ± 0.03");
+    }
+    void cellText()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, metric);
+        QFETCH(QString, expected);
+        EvaluateView view;
+        view.addReport(mleReport());
+        view.addReport(emoReport());
+        const QTableWidgetItem* item =
+            view.findChild<QTableWidget*>("resultsTable")->item(view.modelRow(model), view.metricColumn(metric));
+        QVERIFY(item);
+        QCOMPARE(item->text(), expected);
     }
 
     void tableAndBold()
@@ -129,14 +166,8 @@ private Q_SLOTS:
         QCOMPARE(mle, 0);
         QCOMPARE(emo, 1);
         QCOMPARE(table->verticalHeaderItem(mle)->text(), QStringLiteral("demo-mle"));
-        const int ppl = view.metricColumn("ppl");
-        QCOMPARE(ppl, 0);  // known metrics in a fixed order
+        QCOMPARE(view.metricColumn("ppl"), 0);  // known metrics in a fixed order
         QCOMPARE(view.metricColumn("rouge-l"), 4);
-        QCOMPARE(table->item(mle, ppl)->text(), QStringLiteral("12.34 ± 0.56"));
-        QCOMPARE(table->item(emo, ppl)->text(), QStringLiteral("13.02 ± 0.40"));
-        QCOMPARE(table->item(mle, view.metricColumn("rouge-1"))->text(), QStringLiteral("0.412"));  // count 1: no std
-        QCOMPARE(table->item(emo, view.metricColumn("mauve"))->text(), QStringLiteral("0.905 ± 0.008"));
-        QCOMPARE(table->item(emo, view.metricColumn("fwd-ce"))->text(), QStringLiteral("2.95 ± 0.03"));
 
         const QMap<QString, int> bestRow = {{"ppl", mle}, {"fwd-ce", emo}, {"mauve", emo}, {"rouge-1", mle},
                                             {"rouge-l", emo}};

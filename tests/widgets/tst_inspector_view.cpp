@@ -204,7 +204,10 @@ private Q_SLOTS:
     void colourScaleAndLegend();
     void differenceScaleIsSymmetric();
     void clickSelectsAndFillsDistribution();
-    void tooltipAndSummary();
+    void tooltip_data();
+    void tooltip();
+    void summary_data();
+    void summary();
     void exportTable();
     void busyAndShortcut();
     void goldOutsideTopk();
@@ -368,27 +371,48 @@ void TestInspectorView::clickSelectsAndFillsDistribution()
     QCOMPARE(dist->token().position, 5);
 }
 
-void TestInspectorView::tooltipAndSummary()
+void TestInspectorView::tooltip_data()
 {
+    const QString space(QChar(0x2423));  // ␣: a leading space made visible
+    QTest::addColumn<int>("chip");
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("chip 2: CE") << 2 << QStringLiteral("4.500");
+    QTest::newRow("chip 2: DEMD") << 2 << QStringLiteral("0.900");
+    QTest::newRow("chip 2: p(gold) = e^-4.5 = 0.011109") << 2 << QStringLiteral("0.0111");
+    QTest::newRow("chip 2: the gold") << 2 << space + QStringLiteral("world");
+    QTest::newRow("chip 2: a candidate") << 2 << space + QStringLiteral("other");
+    QTest::newRow("chip 2: its cost to the gold") << 2 << QStringLiteral("0.500");
+    QTest::newRow("chip 3: a candidate") << 3 << space + QStringLiteral("The");
+    QTest::newRow("chip 3: its p") << 3 << QStringLiteral("0.2500");
+    QTest::newRow("chip 3: its cost to the gold") << 3 << QStringLiteral("0.600");
+}
+
+void TestInspectorView::tooltip()
+{
+    QFETCH(int, chip);
+    QFETCH(QString, needle);
     InspectorView view;
     view.setReport(handReport());
-    const QString tip = view.tokenStrip()->tooltipText(2);
-    QVERIFY2(tip.contains(QStringLiteral("4.500")), qPrintable(tip));   // CE
-    QVERIFY(tip.contains(QStringLiteral("0.900")));                    // DEMD
-    QVERIFY(tip.contains(QStringLiteral("0.0111")));                   // p(gold) = e^−4.5 = 0.011109
-    QVERIFY(tip.contains(QString(QChar(0x2423)) + QStringLiteral("world")));  // the gold, space visible
-    QVERIFY(tip.contains(QString(QChar(0x2423)) + QStringLiteral("other")));  // a candidate
-    QVERIFY(tip.contains(QStringLiteral("0.500")));                    // its cost to the gold
-    const QString tip3 = view.tokenStrip()->tooltipText(3);
-    QVERIFY(tip3.contains(QString(QChar(0x2423)) + QStringLiteral("The")));
-    QVERIFY(tip3.contains(QStringLiteral("0.2500")));
-    QVERIFY(tip3.contains(QStringLiteral("0.600")));
+    const QString tip = view.tokenStrip()->tooltipText(chip);
+    QVERIFY2(tip.contains(needle), qPrintable(tip));
+}
 
+void TestInspectorView::summary_data()
+{
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("mean CE") << QStringLiteral("1.770");
+    QTest::newRow("mean DEMD") << QStringLiteral("0.346");
+    QTest::newRow("perplexity") << QStringLiteral("5.87");
+    QTest::newRow("tokens") << QStringLiteral("8 tokens");
+}
+
+void TestInspectorView::summary()
+{
+    QFETCH(QString, needle);
+    InspectorView view;
+    view.setReport(handReport());
     const QString summary = view.summaryText();
-    QVERIFY2(summary.contains(QStringLiteral("1.770")), qPrintable(summary));
-    QVERIFY(summary.contains(QStringLiteral("0.346")));
-    QVERIFY(summary.contains(QStringLiteral("5.87")));
-    QVERIFY(summary.contains(QStringLiteral("8 tokens")));
+    QVERIFY2(summary.contains(needle), qPrintable(summary));
     QCOMPARE(view.findChild<QLabel*>(QStringLiteral("inspectSummary"))->text(), summary);
 }
 

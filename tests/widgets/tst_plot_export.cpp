@@ -116,6 +116,7 @@ private Q_SLOTS:
     void plainWidget();
     void csvQuotingAndPrecision();
     void jsonNumbers();
+    void badPaths_data();
     void badPaths();
     void overwriteKeepsOldFileOnFailure();
 };
@@ -228,33 +229,28 @@ void TestPlotExport::jsonNumbers()
     QVERIFY(rows[2].toArray()[2].isNull());
 }
 
+void TestPlotExport::badPaths_data()
+{
+    QTest::addColumn<bool>("image");  // saveWidgetImage of a plot, else saveDataTable
+    QTest::addColumn<QString>("name");
+    QTest::newRow("image in a missing folder") << true << "no-such-folder/plot.png";
+    QTest::newRow("unknown image format") << true << "plot.bmpx";
+    QTest::newRow("table in a missing folder") << false << "no-such-folder/table.csv";
+    QTest::newRow("unknown table format") << false << "table.xlsx";
+}
+
 void TestPlotExport::badPaths()
 {
+    QFETCH(bool, image);
+    QFETCH(QString, name);
     QTemporaryDir dir;
     std::unique_ptr<QCustomPlot> plot(samplePlot());
+    const QString path = dir.filePath(name);
     QString error;
-
-    const QString missing = dir.filePath("no-such-folder/plot.png");
-    QVERIFY(!saveWidgetImage(plot.get(), missing, &error));
-    QVERIFY2(error.contains(QDir::toNativeSeparators(missing)), qPrintable(error));
-    QVERIFY(!QFile::exists(missing));
-
-    error.clear();
-    const QString unknown = dir.filePath("plot.bmpx");
-    QVERIFY(!saveWidgetImage(plot.get(), unknown, &error));
-    QVERIFY2(error.contains(QDir::toNativeSeparators(unknown)), qPrintable(error));
-
-    error.clear();
-    const QString missingTable = dir.filePath("no-such-folder/table.csv");
-    QVERIFY(!saveDataTable(sampleTable(), missingTable, &error));
-    QVERIFY2(error.contains(QDir::toNativeSeparators(missingTable)), qPrintable(error));
-
-    error.clear();
-    const QString unknownTable = dir.filePath("table.xlsx");
-    QVERIFY(!saveDataTable(sampleTable(), unknownTable, &error));
-    QVERIFY2(error.contains(QDir::toNativeSeparators(unknownTable)), qPrintable(error));
-
-    // Nothing at all was left behind: no file under either name, no temporary.
+    QVERIFY(!(image ? saveWidgetImage(plot.get(), path, &error) : saveDataTable(sampleTable(), path, &error)));
+    QVERIFY2(error.contains(QDir::toNativeSeparators(path)), qPrintable(error));
+    QVERIFY(!QFile::exists(path));
+    // Nothing at all was left behind: no file under the name, no temporary.
     QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
 }
 
