@@ -2,7 +2,12 @@
 #include "experiment/oracle_experiment_types.h"
 #include "util/progress.h"
 
+#include <nlohmann/json.hpp>
+
 namespace emo::experiment {
+
+// The layout and design of the folder; a folder of another format is refused, never mixed into.
+inline constexpr int kOracleExperimentFormat = 2;
 
 // Runs the oracle experiment into settings.outputDir, resumably:
 //   experiment.json            the settings (a folder holding another experiment's settings is refused)
@@ -20,6 +25,12 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& setti
 // The bundled inputs for settings the user left empty: the oracle resources/models/demo-base and the
 // student's corpus resources/data/pretrain/train.txt (the oracle's own), under `resourcesDir`.
 void useBundledInputs(OracleExperimentSettings& settings, const std::string& resourcesDir);
+
+// The settings as experiment.json and results.json record them (a folder claimed with other settings of
+// the same experiment continues; another experiment's is refused).
+nlohmann::json settingsJson(const OracleExperimentSettings& settings);
+// Checks what needs no file (counts, the configs, the first config MLE); throws emo::Error(BadInput).
+void checkSettings(const OracleExperimentSettings& settings);
 
 // results.md's table for `rows` (mean ± std of each metric, ↓/↑ marking the better direction).
 std::string resultsMarkdownTable(const std::vector<ResultRow>& rows);
