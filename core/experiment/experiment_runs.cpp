@@ -87,7 +87,6 @@ double secondsSince(ExperimentClock::time_point start)
     return std::chrono::duration<double>(ExperimentClock::now() - start).count();
 }
 
-std::string joinPath(const std::string& folder, const std::string& name) { return (fs::path(folder) / name).string(); }
 
 std::string shortNumber(double value)
 {

@@ -1,6 +1,7 @@
 #pragma once
 #include "experiment/experiment_reporter.h"
 #include "experiment/oracle_experiment_types.h"
+#include "util/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,7 @@ namespace emo::experiment {
 
 using ExperimentClock = std::chrono::steady_clock;
 double secondsSince(ExperimentClock::time_point start);
-std::string joinPath(const std::string& folder, const std::string& name);
+using util::joinPath;  // one home: util/atomic_file.h
 // "0.1", "1e-07": the shortest text that reads back as the value.
 std::string shortNumber(double value);
 

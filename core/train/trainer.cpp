@@ -12,6 +12,7 @@
 #include "train/lr_schedule.h"
 #include "train/run_files.h"
 #include "train/trainer_state.h"
+#include "util/atomic_file.h"
 #include "util/device.h"
 #include "util/error.h"
 
@@ -64,7 +65,7 @@ objective::CostEmbedding costEmbeddingFor(const TrainSettings& s, model::Languag
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string joinPath(const std::string& folder, const char* name) { return (fs::path(folder) / name).string(); }
+using util::joinPath;
 
 bool sameFolder(const std::string& a, const std::string& b)
 {

@@ -75,4 +75,9 @@ std::string readTextFile(const std::string& path)
     return out.str();
 }
 
+std::string joinPath(const std::string& folder, const std::string& name)
+{
+    return (std::filesystem::path(folder) / name).string();
+}
+
 } // namespace emo::util

@@ -18,4 +18,7 @@ void writeTextFileAtomically(const std::string& path, const std::string& text);
 // Reads a whole file; throws emo::Error(BadInput) naming `path` when it is missing or unreadable.
 std::string readTextFile(const std::string& path);
 
+// folder/name as one path string (std::filesystem's join).
+std::string joinPath(const std::string& folder, const std::string& name);
+
 } // namespace emo::util
