@@ -223,6 +223,7 @@ emo::io::ModelConfig demoConfig(bool quick)
 
 int main(int argc, char** argv)
 {
+    emo::util::keepFreedMemory();
     emo::util::initThreads();
     if (argc == 6 && std::strcmp(argv[1], "--memory-child") == 0)
         return lossMemoryChild(argv[2], {std::atoll(argv[3]), std::atoll(argv[4]), std::atoll(argv[5])});

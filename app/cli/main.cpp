@@ -54,6 +54,7 @@ int main(int argc, char** argv)
         return 2;
     }
 
+    emo::util::keepFreedMemory();
     emo::util::initThreads();
     for (auto& [sub, command] : registered) {
         if (!sub->parsed())

@@ -13,6 +13,7 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName("EMO Studio");
     QApplication::setApplicationName("emo-studio");
     QApplication::setApplicationVersion("0.1.0");
+    emo::util::keepFreedMemory();
     emo::util::initThreads();
 
     QCommandLineParser parser;

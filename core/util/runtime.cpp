@@ -1,5 +1,9 @@
 #include "util/runtime.h"
 
+#if __has_include(<malloc.h>)
+#include <malloc.h>
+#endif
+
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -27,6 +31,15 @@ int physicalCoreCount()
         return static_cast<int>(cores.size());
     unsigned hw = std::thread::hardware_concurrency();
     return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+void keepFreedMemory()
+{
+#if defined(__GLIBC__) && defined(M_MMAP_MAX)
+    mallopt(M_MMAP_MAX, 0);                 // large blocks from the heap, so that freeing keeps them
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);     // never give the heap top back below 1 GiB of slack
+    mallopt(M_TOP_PAD, 256 << 20);          // grow the heap in 256 MiB steps: fewer brk calls
+#endif
 }
 
 int initThreads()
