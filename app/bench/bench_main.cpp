@@ -2,9 +2,12 @@
 //   gemm  — fp32 GEMM peak (the anchor every other number is compared with)
 //   loss  — the loss alone, forward + backward: cross-entropy vs EMO (fused, plain autograd, official-style),
 //           time and peak memory (each variant measured in a child process, so peaks do not mix)
-//   step  — a whole training step (forward, loss, backward, AdamW) at the demo shape: EMO / MLE, and the MLE
-//           step's FLOP rate as a fraction of the GEMM peak (PyTorch eager reaches 61–69 %, DESIGN.md)
-#include "model/language_model.h"
+//   step  — a whole training step (forward, objective, backward, AdamW) per objective, the engine against a
+//           PyTorch-eager twin (eager_twin.py) on the same weights and batch, interleaved; peak memory of each;
+//           greedy sampling tokens/s at batch 1, 8, 32 (step_bench.h)
+#include "bench_shape.h"
+#include "step_bench.h"
+#include "step_server.h"
 #include "objective/cost_embedding.h"
 #include "objective/objective.h"
 #include "official_emo_loss.h"
@@ -160,63 +163,40 @@ void benchLoss(const char* self, const LossShape& s)
     }
 }
 
-void benchStep(const emo::io::ModelConfig& config, int64_t batch, int64_t block, double gemmPeak)
+const char* const kUsage =
+    "usage: emo-bench [--quick] [--only gemm|loss|step] [--shape demo|gpt2-small|quick ...]\n"
+    "                 [--arch llama|gpt2 --layers L --d D --heads H --kv-heads K --vocab V --seq T --batch B]\n"
+    "                 [--objectives mle,emo,tailr,mixce,mle+logits,...] [--repeats N] [--chunk ROWS] [--twin PATH|none]\n"
+    "                 [--sample-rows 1,8,32|none] [--json FILE]\n"
+    "  default: gemm, loss, and the step at the demo and GPT-2-small shapes against the eager twin\n"
+    "  --quick: small shapes, one repetition (a smoke test; it checks that engine and twin agree, not speed)\n"
+    "  shape flags define one more shape, starting from the demo shape's values\n"
+    "  OBJECTIVE+logits: the engine computes [N,V] logits, then the objective (the path before the LM head was\n"
+    "  fused with it), for before/after figures in one run\n";
+
+std::vector<std::string> splitList(const std::string& text)
 {
-    using namespace emo::objective;
-    auto model = emo::model::LanguageModel::create(config, 0);
-    CostEmbedding cost(model->lmHeadWeight().detach());
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(5e-5).weight_decay(0));
-    auto ids = torch::randint(config.vocabSize, {batch, block + 1}, torch::kLong);
-    auto inputs = ids.slice(1, 0, block), labels = ids.slice(1, 1, block + 1).reshape({-1});
-    const int64_t params = model->parameterCount();
-    std::printf("step   %s L=%lld d=%lld V=%lld (%.2f M params), batch %lld x %lld tokens, median of 5:\n",
-                config.modelType.c_str(), (long long)config.numLayers, (long long)config.hiddenSize,
-                (long long)config.vocabSize, params / 1e6, (long long)batch, (long long)block);
-
-    auto stepWith = [&](const std::function<torch::Tensor(const torch::Tensor&)>& loss) {
-        return [&, loss] {
-            optimizer.zero_grad();
-            auto logits = model->forward(inputs).reshape({-1, config.vocabSize});
-            loss(logits).backward();
-            optimizer.step();
-        };
-    };
-    ObjectiveSettings mle, emo;
-    emo.kind = ObjectiveKind::Emo;
-    double tMle = secondsOf(stepWith([&](const torch::Tensor& z) { return computeObjective(mle, z, labels, nullptr).loss; }), 5);
-    double tEmo = secondsOf(stepWith([&](const torch::Tensor& z) { return computeObjective(emo, z, labels, &cost).loss; }), 5);
-    double tOfficial = secondsOf(stepWith([&](const torch::Tensor& z) {
-        return emo::bench::officialEmoLoss(z, labels, model->lmHeadWeight().detach()); }), 5);
-
-    // Matmul FLOPs of a training step ≈ 3 × forward (backward is two GEMMs per forward GEMM).
-    const double tokens = double(batch * block);
-    const double d = config.hiddenSize, f = config.intermediateSize, L = config.numLayers, V = config.vocabSize;
-    const double kv = double(config.numKeyValueHeads * config.headDim());
-    const bool llama = config.modelType == "llama";
-    const double perLayer = 2 * tokens * (d * d + 2 * d * kv + d * d + (llama ? 3 : 2) * d * f) + 2 * 2 * tokens * block * d;
-    const double forward = L * perLayer + 2 * tokens * d * V;
-    const double gflops = 3 * forward / tMle / 1e9;
-    std::printf("  mle            %8.1f ms  %6.1f GFLOPS = %4.0f %% of the GEMM peak\n", tMle * 1e3, gflops, 100 * gflops / gemmPeak);
-    std::printf("  emo (fused)    %8.1f ms  %5.2fx the MLE step\n", tEmo * 1e3, tEmo / tMle);
-    std::printf("  emo (official) %8.1f ms  %5.2fx the MLE step\n", tOfficial * 1e3, tOfficial / tMle);
+    std::vector<std::string> out;
+    size_t begin = 0;
+    while (begin <= text.size()) {
+        const size_t comma = text.find(',', begin);
+        const std::string item = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+        if (!item.empty())
+            out.push_back(item);
+        if (comma == std::string::npos)
+            break;
+        begin = comma + 1;
+    }
+    return out;
 }
 
-emo::io::ModelConfig demoConfig(bool quick)
+int64_t number(const std::string& flag, const char* text)
 {
-    emo::io::ModelConfig c;
-    c.modelType = "llama";
-    c.vocabSize = quick ? 2000 : 8000;
-    c.hiddenSize = quick ? 128 : 256;
-    c.numLayers = quick ? 2 : 4;
-    c.numHeads = 4;
-    c.numKeyValueHeads = 4;
-    c.intermediateSize = quick ? 344 : 688;
-    c.maxPositions = 512;
-    c.normEps = 1e-5;
-    c.tieWordEmbeddings = true;
-    c.activation = "silu";
-    c.raw = nlohmann::json::object();
-    return c;
+    char* end = nullptr;
+    const long long value = std::strtoll(text, &end, 10);
+    if (!end || *end != '\0' || value < 0)
+        throw std::invalid_argument(flag + " needs a whole number, not " + text);
+    return value;
 }
 
 } // namespace
@@ -227,30 +207,137 @@ int main(int argc, char** argv)
     emo::util::initThreads();
     if (argc == 6 && std::strcmp(argv[1], "--memory-child") == 0)
         return lossMemoryChild(argv[2], {std::atoll(argv[3]), std::atoll(argv[4]), std::atoll(argv[5])});
-
-    bool quick = false;
-    std::string only;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--quick") quick = true;
-        else if (arg == "--only" && i + 1 < argc) only = argv[++i];
-        else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: emo-bench [--quick] [--only gemm|loss|step]\n");
-            return 0;
-        } else {
-            std::fprintf(stderr, "emo-bench: unknown argument %s\n", arg.c_str());
-            return 2;
+    try {
+        if (argc > 1 && std::strcmp(argv[1], "--serve-step") == 0) {
+            emo::bench::StepServerOptions server;
+            for (int i = 2; i + 1 < argc; i += 2) {
+                const std::string flag = argv[i];
+                if (flag == "--model") server.modelDir = argv[i + 1];
+                else if (flag == "--batch") server.batchFile = argv[i + 1];
+                else if (flag == "--rows") server.rows = number(flag, argv[i + 1]);
+                else if (flag == "--cols") server.cols = number(flag, argv[i + 1]);
+                else if (flag == "--objective") server.objective = argv[i + 1];
+                else if (flag == "--chunk") server.chunkRows = number(flag, argv[i + 1]);
+            }
+            return emo::bench::serveSteps(server);
         }
+
+        bool quick = false;
+        std::string only, jsonPath, twin = EMO_EAGER_TWIN;
+        std::vector<std::string> shapeNames, objectives;
+        int repeats = 0;
+        int64_t chunk = 0;
+        std::vector<int64_t> sampleRows;
+        bool haveSampleRows = false;
+        emo::bench::BenchShape custom = emo::bench::namedShape("demo");
+        bool haveCustom = false;
+        std::string arch = custom.config.modelType;
+        int64_t layers = custom.config.numLayers, d = custom.config.hiddenSize, heads = custom.config.numHeads,
+                kvHeads = custom.config.numKeyValueHeads, vocab = custom.config.vocabSize, seq = custom.seq,
+                batch = custom.batch;
+        for (int i = 1; i < argc; ++i) {
+            const std::string arg = argv[i];
+            const bool hasValue = i + 1 < argc;
+            auto value = [&]() -> const char* {
+                if (!hasValue)
+                    throw std::invalid_argument(arg + " needs a value");
+                return argv[++i];
+            };
+            if (arg == "--quick") quick = true;
+            else if (arg == "--only") only = value();
+            else if (arg == "--json") jsonPath = value();
+            else if (arg == "--twin") twin = value();
+            else if (arg == "--shape") shapeNames.push_back(value());
+            else if (arg == "--objectives") objectives = splitList(value());
+            else if (arg == "--repeats") repeats = int(number(arg, value()));
+            else if (arg == "--chunk") chunk = number(arg, value());
+            else if (arg == "--sample-rows") {
+                sampleRows.clear();
+                for (const auto& item : splitList(value()))
+                    if (item != "none")
+                        sampleRows.push_back(number(arg, item.c_str()));
+                haveSampleRows = true;
+            }
+            else if (arg == "--arch") arch = value(), haveCustom = true;
+            else if (arg == "--layers") layers = number(arg, value()), haveCustom = true;
+            else if (arg == "--d") d = number(arg, value()), haveCustom = true;
+            else if (arg == "--heads") heads = number(arg, value()), haveCustom = true;
+            else if (arg == "--kv-heads") kvHeads = number(arg, value()), haveCustom = true;
+            else if (arg == "--vocab") vocab = number(arg, value()), haveCustom = true;
+            else if (arg == "--seq") seq = number(arg, value()), haveCustom = true;
+            else if (arg == "--batch") batch = number(arg, value()), haveCustom = true;
+            else if (arg == "--help" || arg == "-h") {
+                std::printf("%s", kUsage);
+                return 0;
+            } else {
+                std::fprintf(stderr, "emo-bench: unknown argument %s\n%s", arg.c_str(), kUsage);
+                return 2;
+            }
+        }
+        if (!only.empty() && only != "gemm" && only != "loss" && only != "step")
+            throw std::invalid_argument("--only must be gemm, loss or step, not " + only);
+        std::vector<emo::bench::BenchShape> shapes;
+        for (const auto& name : shapeNames)
+            shapes.push_back(emo::bench::namedShape(name));
+        if (haveCustom)
+            shapes.push_back(emo::bench::customShape(arch, layers, d, heads, kvHeads, vocab, seq, batch));
+        if (shapes.empty()) {
+            shapes.push_back(emo::bench::namedShape(quick ? "quick" : "demo"));
+            if (!quick)
+                shapes.push_back(emo::bench::namedShape("gpt2-small"));
+        }
+        emo::bench::StepBenchOptions step;
+        step.self = "/proc/self/exe";
+        step.repeats = repeats > 0 ? repeats : quick ? 1 : 3;
+        step.chunkRows = chunk;
+        step.threads = at::get_num_threads();
+        step.twinScript = twin == "none" ? std::string() : twin;
+        if (!objectives.empty())
+            step.objectives = objectives;
+        for (const auto& objective : step.objectives) {
+            emo::objective::ObjectiveKind kind;
+            if (!emo::objective::parseObjectiveKind(objective.substr(0, objective.find('+')), &kind)
+                || (objective.find('+') != std::string::npos && objective.substr(objective.find('+')) != "+logits"))
+                throw std::invalid_argument("--objectives: unknown objective " + objective);
+        }
+        if (quick) {
+            step.sampleRows = {1, 4};
+            step.sampleTokens = 8;
+        }
+        if (haveSampleRows)
+            step.sampleRows = sampleRows;
+        if (!step.twinScript.empty() && access(step.twinScript.c_str(), R_OK) != 0)
+            throw std::invalid_argument("--twin: cannot read " + step.twinScript + " (pass --twin none for the engine alone)");
+
+        const auto blas = emo::util::detectBlas();
+        std::printf("emo-bench: %d threads, BLAS %s, LibTorch %s%s\n", at::get_num_threads(), blas.name.c_str(),
+                    TORCH_VERSION, quick ? ", quick shapes" : "");
+        nlohmann::json report{{"threads", at::get_num_threads()}, {"blas", blas.name}, {"quick", quick}};
+        double peak = 1;
+        if (only.empty() || only == "gemm" || only == "step") {
+            peak = benchGemm(quick ? 512 : 2048);
+            report["gemm_peak_gflops"] = peak;
+        }
+        if (only.empty() || only == "loss")
+            benchLoss(argv[0], quick ? LossShape{512, 2000, 128} : LossShape{4096, 50257, 768});
+        bool ok = true;
+        if (only.empty() || only == "step") {
+            step.gemmPeak = peak;
+            report["steps"] = nlohmann::json::array();
+            for (const auto& shape : shapes) {
+                report["steps"].push_back(emo::bench::benchStepAgainstEager(shape, step));
+                ok = ok && report["steps"].back()["ok"].get<bool>();
+            }
+        }
+        if (!jsonPath.empty()) {
+            std::ofstream out(jsonPath);
+            out << report.dump(2) << "\n";
+            if (!out)
+                throw std::runtime_error("cannot write " + jsonPath);
+        }
+        return ok ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "emo-bench: %s\n", e.what());
+        return 2;
     }
-    const auto blas = emo::util::detectBlas();
-    std::printf("emo-bench: %d threads, BLAS %s, LibTorch %s%s\n", at::get_num_threads(), blas.name.c_str(), TORCH_VERSION,
-                quick ? ", quick shapes" : "");
-    double peak = 1;
-    if (only.empty() || only == "gemm" || only == "step")
-        peak = benchGemm(quick ? 512 : 2048);
-    if (only.empty() || only == "loss")
-        benchLoss(argv[0], quick ? LossShape{512, 2000, 128} : LossShape{4096, 50257, 768});
-    if (only.empty() || only == "step")
-        benchStep(demoConfig(quick), quick ? 2 : 8, quick ? 64 : 256, peak);
-    return 0;
 }

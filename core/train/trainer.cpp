@@ -6,9 +6,11 @@
 #include "model/language_model.h"
 #include "model/model_folder.h"
 #include "objective/cost_embedding.h"
+#include "objective/head_objective.h"
 #include "objective/objective.h"
 #include "text/tokenizer.h"
 #include "train/batch_order.h"
+#include "train/gradients.h"
 #include "train/lr_schedule.h"
 #include "train/run_files.h"
 #include "train/trainer_state.h"
@@ -593,16 +595,18 @@ StepOutcome TrainingRun::trainStep()
     out.blocks = std::min(s.batchSize * s.gradientAccumulation, trainCount - m_position);
     const auto indices = torch::tensor(
         std::vector<int64_t>(m_order.begin() + m_position, m_order.begin() + m_position + out.blocks), torch::kInt64);
-    m_optimizer->zero_grad();
+    dropGradients(*m_optimizer);  // freed, not zeroed: no gradient buffers live through the forward
     double demdPart = 0.0;
     bool haveDemd = false;
     for (int64_t begin = 0; begin < out.blocks; begin += s.batchSize) {
         const int64_t n = std::min(s.batchSize, out.blocks - begin);
         const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
-        const auto logits = m_model->forward(ids);                                                   // [n,T,V]
+        const auto hidden = m_model->hiddenStates(ids);                                              // [n,T,D]
         const auto labels = shiftedLabels(ids);
-        auto r = objective::computeObjective(s.objective, logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
-                                             needsCost ? &m_cost : nullptr);
+        // The LM head runs inside the objective, in row chunks: no [n·T,V] logits tensor is ever made.
+        auto r = objective::computeHeadObjective(s.objective, hidden.reshape({-1, hidden.size(-1)}),
+                                                 m_model->lmHeadWeight(), labels.reshape({-1}),
+                                                 needsCost ? &m_cost : nullptr);
         torch::Tensor microLoss = r.loss;
         if (m_lossHook)
             microLoss = m_lossHook(m_step + 1, microLoss);
@@ -687,10 +691,10 @@ void TrainingRun::validate(TrainProgress* progress)
     for (int64_t begin = 0; begin < count; begin += m_settings.batchSize) {
         const int64_t n = std::min(m_settings.batchSize, count - begin);
         const auto ids = m_validationBlocks.narrow(0, begin, n).to(m_device);
-        const auto logits = m_model->forward(ids);  // [n,T,V]
+        const auto hidden = m_model->hiddenStates(ids);  // [n,T,D]
         const auto labels = shiftedLabels(ids);
-        const auto r = objective::computeObjective(mle, logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
-                                                   &m_cost);
+        const auto r = objective::computeHeadObjective(mle, hidden.reshape({-1, hidden.size(-1)}), m_model->lmHeadWeight(),
+                                                       labels.reshape({-1}), &m_cost);
         ceSum += r.mlePart * double(r.validCount);
         demdSum += r.demdPart * double(r.validCount);
         tokens += r.validCount;

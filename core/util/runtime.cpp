@@ -36,6 +36,8 @@ int physicalCoreCount()
 void keepFreedMemory()
 {
 #if defined(__GLIBC__) && defined(M_MMAP_MAX)
+    if (const char* env = std::getenv("EMO_SYSTEM_MALLOC"); env && std::string(env) == "1")
+        return;  // a diagnostic: glibc's defaults, to compare time and peak memory against
     mallopt(M_MMAP_MAX, 0);                 // large blocks from the heap, so that freeing keeps them
     mallopt(M_TRIM_THRESHOLD, 1 << 30);     // never give the heap top back below 1 GiB of slack
     mallopt(M_TOP_PAD, 256 << 20);          // grow the heap in 256 MiB steps: fewer brk calls

@@ -1,5 +1,6 @@
 #include "io/safetensors.h"
 #include "objective/cost_embedding.h"
+#include "objective/head_objective.h"
 #include "objective/objective.h"
 #include "support/test_paths.h"
 #include "util/error.h"
@@ -81,6 +82,24 @@ ObjectiveResult runPath(const QString& path, const ObjectiveSettings& s, const t
     return computeObjectiveFused(s, logits, labels, cost, chunk);
 }
 
+// Columns kind, mode, doublePrecision, chunk: every objective and mode in fp64 and fp32 at each chunk size.
+void addObjectiveChunkRows(std::initializer_list<int> chunks)
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<bool>("doublePrecision");
+    QTest::addColumn<int>("chunk");
+    for (const char* dt : {"fp64", "fp32"}) {
+        for (int chunk : chunks) {
+            for (auto km : {std::pair{"mle", "paper"}, {"emo", "paper"}, {"emo", "pure"}, {"emo", "llama"},
+                            {"tailr", "paper"}, {"mixce", "paper"}}) {
+                QTest::newRow(qPrintable(QString("%1 %2 %3 chunk %4").arg(km.first, km.second, dt).arg(chunk)))
+                    << QString(km.first) << QString(km.second) << (QString(dt) == "fp64") << chunk;
+            }
+        }
+    }
+}
+
 } // namespace
 
 class TestObjective : public QObject {
@@ -113,6 +132,11 @@ private Q_SLOTS:
     void badInputsAreErrors();
     void secondBackwardThrows();
     void noGradPathGivesSameValues();
+
+    void headMatchesLogitsPath_data();
+    void headMatchesLogitsPath();
+    void headWithTiedEmbedding();
+    void headNoGradAndErrors();
 
     void costEmbeddingIsFrozen();
     void costEmbeddingSaveLoad();
@@ -390,19 +414,7 @@ void TestObjective::demdEqualsSlowSum()
 
 void TestObjective::fusedMatchesReference_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<bool>("doublePrecision");
-    QTest::addColumn<int>("chunk");
-    for (const char* dt : {"fp64", "fp32"}) {
-        for (int chunk : {0, 1, 3, 7, 13, 100}) {
-            for (auto km : {std::pair{"mle", "paper"}, {"emo", "paper"}, {"emo", "pure"}, {"emo", "llama"},
-                            {"tailr", "paper"}, {"mixce", "paper"}}) {
-                QTest::newRow(qPrintable(QString("%1 %2 %3 chunk %4").arg(km.first, km.second, dt).arg(chunk)))
-                    << QString(km.first) << QString(km.second) << (QString(dt) == "fp64") << chunk;
-            }
-        }
-    }
+    addObjectiveChunkRows({0, 1, 3, 7, 13, 100});
 }
 
 // N = 13 rows (not a multiple of any chunk), V = 50, with ignored rows inside and at chunk edges.
@@ -601,6 +613,96 @@ void TestObjective::noGradPathGivesSameValues()
     QVERIFY(withGrad.loss.requires_grad());
     QCOMPARE(without.loss.item<double>(), withGrad.loss.item<double>());
     QVERIFY(maxAbsDiff(without.demd, withGrad.demd) == 0.0);
+}
+
+void TestObjective::headMatchesLogitsPath_data()
+{
+    addObjectiveChunkRows({0, 1, 4, 13, 100});
+}
+
+// The head path against logits = h·Wᵀ through plain autograd and the reference objective: the same values, and
+// the same gradients w.r.t. the hidden states and the head weight. N = 13, D = 8, V = 50, ignored rows inside.
+void TestObjective::headMatchesLogitsPath()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mode);
+    QFETCH(bool, doublePrecision);
+    QFETCH(int, chunk);
+    const auto dtype = doublePrecision ? torch::kFloat64 : torch::kFloat32;
+    const double tol = doublePrecision ? 1e-12 : 3e-6;
+    const ObjectiveSettings s = makeSettings(kind, mode);
+    const torch::Tensor hidden0 = torch::randn({13, 8}, dtype);
+    const torch::Tensor head0 = torch::randn({50, 8}, dtype) * 0.7;
+    const CostEmbedding cost(head0.to(torch::kFloat32));
+    torch::Tensor labels = torch::randint(0, 50, {13}, torch::kLong);
+    labels[0] = -100;
+    labels[5] = -100;
+    labels[12] = -100;
+
+    torch::Tensor h1 = hidden0.clone().requires_grad_(true), w1 = head0.clone().requires_grad_(true);
+    torch::Tensor h2 = hidden0.clone().requires_grad_(true), w2 = head0.clone().requires_grad_(true);
+    const ObjectiveResult fused = computeHeadObjective(s, h1, w1, labels, &cost, chunk);
+    const ObjectiveResult reference = computeObjectiveReference(s, torch::mm(h2, w2.t()), labels, &cost);
+    (fused.loss * 1.7).backward();
+    (reference.loss * 1.7).backward();
+    QVERIFY(std::abs(fused.loss.item<double>() - reference.loss.item<double>()) < tol);
+    QVERIFY2(maxAbsDiff(fused.perToken, reference.perToken) < tol, "perToken");
+    QVERIFY2(maxAbsDiff(fused.ce, reference.ce) < tol, "ce");
+    QVERIFY2(maxAbsDiff(fused.demd, reference.demd) < tol, "demd");
+    QVERIFY2(maxAbsDiff(h1.grad(), h2.grad()) < tol, qPrintable(QString("hidden grad %1").arg(maxAbsDiff(h1.grad(), h2.grad()))));
+    QVERIFY2(maxAbsDiff(w1.grad(), w2.grad()) < tol, qPrintable(QString("head grad %1").arg(maxAbsDiff(w1.grad(), w2.grad()))));
+    QCOMPARE(h1.grad().scalar_type(), dtype);
+    QCOMPARE(h1.grad()[5].abs().sum().item<double>(), 0.0);
+    QVERIFY(!fused.perToken.requires_grad());
+}
+
+// A tied head (the embedding that also feeds the model) receives both gradients; a frozen head none.
+void TestObjective::headWithTiedEmbedding()
+{
+    const ObjectiveSettings s = makeSettings("emo");
+    const torch::Tensor ids = torch::tensor({int64_t(3), int64_t(1), int64_t(4), int64_t(1), int64_t(5)});
+    const torch::Tensor labels = torch::tensor({int64_t(1), int64_t(4), int64_t(1), int64_t(5), int64_t(9)});
+    const torch::Tensor table0 = torch::randn({12, 6}, torch::kFloat64);
+    const CostEmbedding cost(table0.to(torch::kFloat32));
+    torch::Tensor t1 = table0.clone().requires_grad_(true), t2 = table0.clone().requires_grad_(true);
+    const auto hidden1 = torch::tanh(t1.index_select(0, ids));
+    const auto hidden2 = torch::tanh(t2.index_select(0, ids));
+    computeHeadObjective(s, hidden1, t1, labels, &cost, 2).loss.backward();
+    computeObjectiveReference(s, torch::mm(hidden2, t2.t()), labels, &cost).loss.backward();
+    QVERIFY2(maxAbsDiff(t1.grad(), t2.grad()) < 1e-12, qPrintable(QString::number(maxAbsDiff(t1.grad(), t2.grad()))));
+
+    torch::Tensor h = torch::randn({5, 6}, torch::kFloat64).requires_grad_(true);
+    computeHeadObjective(s, h, table0, labels, &cost).loss.backward();
+    QVERIFY(h.grad().defined());
+    QVERIFY(!table0.grad().defined());
+}
+
+void TestObjective::headNoGradAndErrors()
+{
+    const CostEmbedding cost(torch::randn({20, 4}));
+    const torch::Tensor hidden = torch::randn({6, 4});
+    const torch::Tensor head = torch::randn({20, 4});
+    const torch::Tensor labels = torch::randint(0, 20, {6}, torch::kLong);
+    const ObjectiveSettings s = makeSettings("emo", "llama");
+    ObjectiveResult without;
+    {
+        torch::NoGradGuard noGrad;
+        without = computeHeadObjective(s, hidden, head, labels, &cost);
+    }
+    const ObjectiveResult logits = computeObjective(s, torch::mm(hidden, head.t()), labels, &cost);
+    QVERIFY(!without.loss.requires_grad());
+    QVERIFY(std::abs(without.loss.item<double>() - logits.loss.item<double>()) < 1e-5);
+    QVERIFY(maxAbsDiff(without.demd, logits.demd) < 1e-5);
+
+    torch::Tensor h = hidden.clone().requires_grad_(true);
+    const ObjectiveResult r = computeHeadObjective(s, h, head, labels, &cost);
+    r.loss.backward({}, /*retain_graph=*/true);
+    QVERIFY_THROWS_EXCEPTION(std::exception, r.loss.backward());
+    QVERIFY_THROWS_EXCEPTION(emo::Error, computeHeadObjective(s, hidden, head, labels, nullptr));  // emo, no cost
+    QVERIFY_THROWS_EXCEPTION(emo::Error, computeHeadObjective(s, hidden, torch::randn({20, 5}), labels, &cost));
+    QVERIFY_THROWS_EXCEPTION(emo::Error, computeHeadObjective(s, hidden[0], head, labels, &cost));
+    QVERIFY_THROWS_EXCEPTION(emo::Error, computeHeadObjective(s, hidden, torch::randn({21, 4}), labels, &cost));
+    QVERIFY_THROWS_EXCEPTION(emo::Error, computeHeadObjective(s, hidden, head, labels.narrow(0, 0, 5), &cost));
 }
 
 void TestObjective::costEmbeddingIsFrozen()
