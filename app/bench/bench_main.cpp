@@ -163,12 +163,47 @@ void benchLoss(const char* self, const LossShape& s)
     }
 }
 
+// The engine's MLE and EMO step as V grows (the demo body, 8 × 256 tokens) and as the sequence grows at a
+// constant 2048 tokens per batch (V 8000): one line per point, time and peak memory.
+nlohmann::json growthTable(emo::bench::StepBenchOptions step, bool quick)
+{
+    using emo::bench::customShape;
+    step.objectives = {"mle", "emo"};
+    step.twinScript.clear();
+    step.sampleRows.clear();
+    step.repeats = quick ? 1 : 2;
+    std::vector<std::pair<std::string, emo::bench::BenchShape>> points;
+    for (const int64_t vocab : quick ? std::vector<int64_t>{2000, 8000} : std::vector<int64_t>{8000, 50257, 128256})
+        points.emplace_back("V " + std::to_string(vocab), customShape("llama", 4, 256, 4, 4, vocab, 256, 8));
+    for (const int64_t seq : quick ? std::vector<int64_t>{64, 128} : std::vector<int64_t>{128, 256, 512, 1024})
+        points.emplace_back("T " + std::to_string(seq), customShape("llama", 4, 256, 4, 4, 8000, seq, 2048 / seq));
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [label, shape] : points) {
+        const nlohmann::json r = emo::bench::benchStepAgainstEager(shape, step);
+        const auto& mle = r["objectives"]["mle"];
+        const auto& emo = r["objectives"]["emo"];
+        rows.push_back({{"point", label}, {"describe", r["describe"]},
+                        {"mle_ms", mle["engine_ms"]["median"]}, {"emo_ms", emo["engine_ms"]["median"]},
+                        {"mle_peak_mib", mle["engine_peak_mib"]}, {"emo_peak_mib", emo["engine_peak_mib"]},
+                        {"mle_gemm_share", mle["engine_gemm_share"]}});
+    }
+    std::printf("growth (engine, median of %d):\n  %-8s %-40s %9s %9s %8s %9s %9s %6s\n", step.repeats, "point",
+                "shape", "mle ms", "emo ms", "emo/mle", "mle MiB", "emo MiB", "GEMM");
+    for (const auto& row : rows)
+        std::printf("  %-8s %-40s %9.0f %9.0f %7.2fx %9.0f %9.0f %4.0f %%\n", row["point"].get<std::string>().c_str(),
+                    row["describe"].get<std::string>().c_str(), row["mle_ms"].get<double>(), row["emo_ms"].get<double>(),
+                    row["emo_ms"].get<double>() / row["mle_ms"].get<double>(), row["mle_peak_mib"].get<double>(),
+                    row["emo_peak_mib"].get<double>(), 100 * row["mle_gemm_share"].get<double>());
+    return rows;
+}
+
 const char* const kUsage =
-    "usage: emo-bench [--quick] [--only gemm|loss|step] [--shape demo|gpt2-small|quick ...]\n"
+    "usage: emo-bench [--quick] [--only gemm|loss|step|growth] [--shape demo|gpt2-small|quick ...]\n"
     "                 [--arch llama|gpt2 --layers L --d D --heads H --kv-heads K --vocab V --seq T --batch B]\n"
     "                 [--objectives mle,emo,tailr,mixce,mle+logits,...] [--repeats N] [--chunk ROWS] [--twin PATH|none]\n"
     "                 [--sample-rows 1,8,32|none] [--json FILE]\n"
     "  default: gemm, loss, and the step at the demo and GPT-2-small shapes against the eager twin\n"
+    "  growth: the engine's MLE and EMO step as V grows (8000, 50257, 128256) and as T grows (128 to 1024)\n"
     "  --quick: small shapes, one repetition (a smoke test; it checks that engine and twin agree, not speed)\n"
     "  shape flags define one more shape, starting from the demo shape's values\n"
     "  OBJECTIVE+logits: the engine computes [N,V] logits, then the objective (the path before the LM head was\n"
@@ -274,8 +309,8 @@ int main(int argc, char** argv)
                 return 2;
             }
         }
-        if (!only.empty() && only != "gemm" && only != "loss" && only != "step")
-            throw std::invalid_argument("--only must be gemm, loss or step, not " + only);
+        if (!only.empty() && only != "gemm" && only != "loss" && only != "step" && only != "growth")
+            throw std::invalid_argument("--only must be gemm, loss, step or growth, not " + only);
         std::vector<emo::bench::BenchShape> shapes;
         for (const auto& name : shapeNames)
             shapes.push_back(emo::bench::namedShape(name));
@@ -314,7 +349,7 @@ int main(int argc, char** argv)
                     TORCH_VERSION, quick ? ", quick shapes" : "");
         nlohmann::json report{{"threads", at::get_num_threads()}, {"blas", blas.name}, {"quick", quick}};
         double peak = 1;
-        if (only.empty() || only == "gemm" || only == "step") {
+        if (only.empty() || only == "gemm" || only == "step" || only == "growth") {
             peak = benchGemm(quick ? 512 : 2048);
             report["gemm_peak_gflops"] = peak;
         }
@@ -328,6 +363,10 @@ int main(int argc, char** argv)
                 report["steps"].push_back(emo::bench::benchStepAgainstEager(shape, step));
                 ok = ok && report["steps"].back()["ok"].get<bool>();
             }
+        }
+        if (only == "growth") {
+            step.gemmPeak = peak;
+            report["growth"] = growthTable(step, quick);
         }
         if (!jsonPath.empty()) {
             std::ofstream out(jsonPath);

@@ -6,6 +6,7 @@
 #include "objective/head_objective.h"
 #include "objective/objective.h"
 #include "objective/objective_types.h"
+#include "train/blocked_adamw.h"
 #include "train/gradients.h"
 
 #include <torch/torch.h>
@@ -81,7 +82,7 @@ int serveSteps(const StepServerOptions& o)
     const torch::Tensor labels = ids.slice(1, 1, o.cols).reshape({-1}).contiguous();
     const objective::CostEmbedding cost(model->lmHeadWeight().detach());
     const objective::CostEmbedding* costIfUsed = settings.kind == objective::ObjectiveKind::Emo ? &cost : nullptr;
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(5e-5).weight_decay(0));
+    train::BlockedAdamW optimizer(model->parameters(), torch::optim::AdamWOptions(5e-5).weight_decay(0));
     const int64_t d = model->config().hiddenSize;
     auto loss = [&] {
         if (viaLogits) {

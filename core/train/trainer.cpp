@@ -10,6 +10,7 @@
 #include "objective/objective.h"
 #include "text/tokenizer.h"
 #include "train/batch_order.h"
+#include "train/blocked_adamw.h"
 #include "train/gradients.h"
 #include "train/lr_schedule.h"
 #include "train/run_files.h"
@@ -440,7 +441,7 @@ void TrainingRun::createOptimizer()
         noDecayOptions.weight_decay(0.0);
         groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(noDecayOptions));
     }
-    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+    m_optimizer = std::make_unique<BlockedAdamW>(std::move(groups), options);
     m_model->train();
 }
 
