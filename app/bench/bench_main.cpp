@@ -5,7 +5,9 @@
 //   step  — a whole training step (forward, objective, backward, AdamW) per objective, the engine against a
 //           PyTorch-eager twin (eager_twin.py) on the same weights and batch, interleaved; peak memory of each;
 //           greedy sampling tokens/s at batch 1, 8, 32 (step_bench.h)
+#include "bench_objective.h"
 #include "bench_shape.h"
+#include "sample_times.h"
 #include "step_bench.h"
 #include "step_server.h"
 #include "objective/cost_embedding.h"
@@ -15,11 +17,9 @@
 
 #include <torch/torch.h>
 
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -35,22 +35,13 @@ using Clock = std::chrono::steady_clock;
 double secondsOf(const std::function<void()>& work, int repeats)
 {
     work();  // warm-up: first touch of buffers, lazy initialisation
-    std::vector<double> times;
+    emo::bench::SampleTimes times;
     for (int i = 0; i < repeats; ++i) {
         auto start = Clock::now();
         work();
-        times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+        times.seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
     }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];  // median
-}
-
-long residentBytes()
-{
-    std::ifstream statm("/proc/self/statm");
-    long pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * sysconf(_SC_PAGESIZE);
+    return times.median();
 }
 
 struct LossShape { int64_t n, v, d; };
@@ -104,13 +95,11 @@ int lossMemoryChild(const std::string& variant, const LossShape& s)
 {
     LossInputs in(s);
     in.logits.mutable_grad() = torch::zeros_like(in.logits);  // the gradient buffer every variant needs
-    long base = residentBytes();
+    const int64_t base = emo::util::residentBytes();
     auto run = lossVariant(variant, s, in.logits, in.labels, in.embedding, in.cost);
     run();
     run();
-    struct rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    std::printf("%ld\n", usage.ru_maxrss * 1024L - base);
+    std::printf("%lld\n", static_cast<long long>(emo::util::peakResidentBytes() - base));
     return 0;
 }
 
@@ -331,9 +320,8 @@ int main(int argc, char** argv)
         if (!objectives.empty())
             step.objectives = objectives;
         for (const auto& objective : step.objectives) {
-            emo::objective::ObjectiveKind kind;
-            if (!emo::objective::parseObjectiveKind(objective.substr(0, objective.find('+')), &kind)
-                || (objective.find('+') != std::string::npos && objective.substr(objective.find('+')) != "+logits"))
+            emo::bench::BenchObjective parsed;
+            if (!emo::bench::parseBenchObjective(objective, &parsed))
                 throw std::invalid_argument("--objectives: unknown objective " + objective);
         }
         if (quick) {

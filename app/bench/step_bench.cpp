@@ -1,6 +1,8 @@
 #include "step_bench.h"
 
+#include "bench_objective.h"
 #include "line_process.h"
+#include "sample_times.h"
 #include "model/language_model.h"
 
 #include <torch/torch.h>
@@ -16,17 +18,6 @@
 namespace emo::bench {
 
 namespace {
-
-struct Times {
-    std::vector<double> seconds;
-    double min() const { return *std::min_element(seconds.begin(), seconds.end()); }
-    double median() const
-    {
-        std::vector<double> s = seconds;
-        std::sort(s.begin(), s.end());
-        return s[s.size() / 2];
-    }
-};
 
 // A fresh directory holding the model and the batch both sides load; removed with the object.
 struct SharedInputs {
@@ -75,7 +66,10 @@ std::unique_ptr<LineProcess> startTwin(const StepBenchOptions& o, const SharedIn
 {
     std::vector<std::string> argv{"/usr/bin/python3", o.twinScript};
     // The twin has one path per objective: "emo+logits" is an engine variant of "emo".
-    for (const auto& f : serverFlags(in, shape, objective.substr(0, objective.find('+'))))
+    BenchObjective parsed;
+    if (!parseBenchObjective(objective, &parsed))
+        throw std::invalid_argument("unknown objective " + objective);
+    for (const auto& f : serverFlags(in, shape, objective::toString(parsed.kind)))
         argv.push_back(f);
     argv.push_back("--threads");
     argv.push_back(std::to_string(o.threads));
@@ -113,7 +107,7 @@ nlohmann::json benchStepAgainstEager(const BenchShape& shape, const StepBenchOpt
         engine->request("step");  // warm-up: first touch of buffers, the optimizer's state
         if (eager)
             eager->request("step");
-        Times engineTimes, eagerTimes;
+        SampleTimes engineTimes, eagerTimes;
         for (int r = 0; r < o.repeats; ++r) {
             // Alternate who goes first, so that neither always runs on a machine the other just warmed.
             const bool engineFirst = r % 2 == 0;
@@ -170,7 +164,7 @@ nlohmann::json benchStepAgainstEager(const BenchShape& shape, const StepBenchOpt
             for (const int64_t rows : o.sampleRows) {
                 const std::string command = "sample " + std::to_string(rows) + " " + std::to_string(o.sampleTokens);
                 // Alternating repetitions, as for the step; decode tokens/s counts every row's tokens.
-                Times engineDecode, eagerDecode, enginePrefill, eagerPrefill;
+                SampleTimes engineDecode, eagerDecode, enginePrefill, eagerPrefill;
                 for (int r = 0; r < o.repeats; ++r) {
                     const std::string a = engine->request(command);
                     enginePrefill.seconds.push_back(LineProcess::field(a, "prefill"));

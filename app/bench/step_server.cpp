@@ -1,23 +1,22 @@
 #include "step_server.h"
 
+#include "bench_objective.h"
 #include "model/kv_cache.h"
 #include "model/language_model.h"
 #include "objective/cost_embedding.h"
-#include "objective/head_objective.h"
 #include "objective/objective.h"
-#include "objective/objective_types.h"
+#include "train/block_objective.h"
 #include "train/blocked_adamw.h"
 #include "train/gradients.h"
+#include "util/runtime.h"
 
 #include <torch/torch.h>
-
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -28,14 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-long residentBytes()
-{
-    std::ifstream statm("/proc/self/statm");
-    long pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * sysconf(_SC_PAGESIZE);
-}
 
 torch::Tensor readBatch(const StepServerOptions& o)
 {
@@ -66,34 +57,30 @@ std::pair<double, double> greedy(model::LanguageModel& model, const torch::Tenso
 int serveSteps(const StepServerOptions& o)
 {
     objective::ObjectiveSettings settings;
-    // "emo+logits": the objective on the materialised [N,V] logits (the path before the head was fused), to compare.
-    const std::string suffix = "+logits";
-    const bool viaLogits = o.objective.size() > suffix.size()
-                           && o.objective.compare(o.objective.size() - suffix.size(), suffix.size(), suffix) == 0;
-    const std::string kind = viaLogits ? o.objective.substr(0, o.objective.size() - suffix.size()) : o.objective;
-    if (!objective::parseObjectiveKind(kind, &settings.kind)) {
+    BenchObjective parsed;
+    if (!parseBenchObjective(o.objective, &parsed)) {
         std::printf("error unknown objective %s\n", o.objective.c_str());
         return 2;
     }
+    settings.kind = parsed.kind;
     auto model = model::LanguageModel::load(o.modelDir);
     model->train();
-    const torch::Tensor ids = readBatch(o);
-    const torch::Tensor inputs = ids.slice(1, 0, o.cols - 1).contiguous();
-    const torch::Tensor labels = ids.slice(1, 1, o.cols).reshape({-1}).contiguous();
-    const objective::CostEmbedding cost(model->lmHeadWeight().detach());
-    const objective::CostEmbedding* costIfUsed = settings.kind == objective::ObjectiveKind::Emo ? &cost : nullptr;
+    const torch::Tensor ids = readBatch(o);  // [rows,cols]
+    std::optional<objective::CostEmbedding> cost;
+    if (settings.kind == objective::ObjectiveKind::Emo)
+        cost.emplace(model->lmHeadWeight().detach());
+    const objective::CostEmbedding* costIfUsed = cost ? &*cost : nullptr;
     train::BlockedAdamW optimizer(model->parameters(), torch::optim::AdamWOptions(5e-5).weight_decay(0));
-    const int64_t d = model->config().hiddenSize;
     auto loss = [&] {
-        if (viaLogits) {
-            const torch::Tensor logits = model->forward(inputs);
-            return objective::computeObjective(settings, logits.reshape({-1, logits.size(-1)}), labels, costIfUsed).loss;
+        if (parsed.viaLogits) {
+            const torch::Tensor logits = model->forward(ids);  // [rows,cols,V]
+            return objective::computeObjective(settings, logits.reshape({-1, logits.size(-1)}),
+                                               train::shiftedLabels(ids).reshape({-1}), costIfUsed)
+                .loss;
         }
-        const torch::Tensor hidden = model->hiddenStates(inputs).reshape({-1, d});
-        return objective::computeHeadObjective(settings, hidden, model->lmHeadWeight(), labels, costIfUsed, o.chunkRows)
-            .loss;
+        return train::blockObjective(*model, settings, ids, costIfUsed, o.chunkRows).loss;
     };
-    const long ready = residentBytes();
+    const int64_t ready = util::residentBytes();
     std::printf("ready\n");
     std::fflush(stdout);
     std::string line;
@@ -121,9 +108,7 @@ int serveSteps(const StepServerOptions& o)
                 const auto [prefill, decode] = greedy(*model, prompt, fresh);
                 std::printf("prefill %.6f decode %.6f\n", prefill, decode);
             } else if (command == "memory") {
-                struct rusage usage{};
-                getrusage(RUSAGE_SELF, &usage);
-                std::printf("peak %ld\n", usage.ru_maxrss * 1024L - ready);
+                std::printf("peak %lld\n", static_cast<long long>(util::peakResidentBytes() - ready));
             } else {
                 std::printf("error unknown command %s\n", command.c_str());
             }

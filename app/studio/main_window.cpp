@@ -4,6 +4,7 @@
 #include "log_sink.h"
 #include "session.h"
 #include "util/resources_dir.h"
+#include "util/runtime.h"
 
 #include "classroom_view.h"
 #include "compare_view.h"
@@ -26,7 +27,6 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -45,8 +45,6 @@
 #include <QDesktopServices>
 
 #include <spdlog/spdlog.h>
-
-#include <unistd.h>
 
 namespace emo::studio {
 
@@ -445,14 +443,9 @@ void MainWindow::updateTitle()
 
 void MainWindow::updateMemory()
 {
-    QFile statm(QStringLiteral("/proc/self/statm"));
-    if (!statm.open(QIODevice::ReadOnly))
-        return;
-    const QList<QByteArray> fields = statm.readAll().split(' ');
-    if (fields.size() < 2)
-        return;
-    const qint64 bytes = fields[1].toLongLong() * sysconf(_SC_PAGESIZE);
-    m_memoryLabel->setText(tr("memory %1").arg(QLocale().formattedDataSize(bytes)));
+    const qint64 bytes = emo::util::residentBytes();
+    if (bytes > 0)
+        m_memoryLabel->setText(tr("memory %1").arg(QLocale().formattedDataSize(bytes)));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

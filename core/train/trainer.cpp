@@ -6,10 +6,10 @@
 #include "model/language_model.h"
 #include "model/model_folder.h"
 #include "objective/cost_embedding.h"
-#include "objective/head_objective.h"
 #include "objective/objective.h"
 #include "text/tokenizer.h"
 #include "train/batch_order.h"
+#include "train/block_objective.h"
 #include "train/blocked_adamw.h"
 #include "train/gradients.h"
 #include "train/lr_schedule.h"
@@ -118,16 +118,6 @@ void setCpuRngState(const torch::Tensor& state)
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_state(state);
-}
-
-// ids [B,T] → labels [B,T]: position t predicts token t+1; the last position is ignored (−100).
-torch::Tensor shiftedLabels(const torch::Tensor& ids)
-{
-    auto labels = torch::full_like(ids, -100);
-    const int64_t length = ids.size(1);
-    if (length > 1)
-        labels.narrow(1, 0, length - 1).copy_(ids.narrow(1, 1, length - 1));
-    return labels;
 }
 
 // What one optimizer step measured (means over the step's tokens).
@@ -602,12 +592,7 @@ StepOutcome TrainingRun::trainStep()
     for (int64_t begin = 0; begin < out.blocks; begin += s.batchSize) {
         const int64_t n = std::min(s.batchSize, out.blocks - begin);
         const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
-        const auto hidden = m_model->hiddenStates(ids);                                              // [n,T,D]
-        const auto labels = shiftedLabels(ids);
-        // The LM head runs inside the objective, in row chunks: no [n·T,V] logits tensor is ever made.
-        auto r = objective::computeHeadObjective(s.objective, hidden.reshape({-1, hidden.size(-1)}),
-                                                 m_model->lmHeadWeight(), labels.reshape({-1}),
-                                                 needsCost ? &m_cost : nullptr);
+        auto r = blockObjective(*m_model, s.objective, ids, needsCost ? &m_cost : nullptr);
         torch::Tensor microLoss = r.loss;
         if (m_lossHook)
             microLoss = m_lossHook(m_step + 1, microLoss);
@@ -692,10 +677,7 @@ void TrainingRun::validate(TrainProgress* progress)
     for (int64_t begin = 0; begin < count; begin += m_settings.batchSize) {
         const int64_t n = std::min(m_settings.batchSize, count - begin);
         const auto ids = m_validationBlocks.narrow(0, begin, n).to(m_device);
-        const auto hidden = m_model->hiddenStates(ids);  // [n,T,D]
-        const auto labels = shiftedLabels(ids);
-        const auto r = objective::computeHeadObjective(mle, hidden.reshape({-1, hidden.size(-1)}), m_model->lmHeadWeight(),
-                                                       labels.reshape({-1}), &m_cost);
+        const auto r = blockObjective(*m_model, mle, ids, &m_cost);
         ceSum += r.mlePart * double(r.validCount);
         demdSum += r.demdPart * double(r.validCount);
         tokens += r.validCount;

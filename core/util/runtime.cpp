@@ -6,6 +6,9 @@
 
 #include <torch/torch.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -31,6 +34,22 @@ int physicalCoreCount()
         return static_cast<int>(cores.size());
     unsigned hw = std::thread::hardware_concurrency();
     return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+int64_t residentBytes()
+{
+    std::ifstream statm("/proc/self/statm");
+    int64_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return statm ? resident * int64_t(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+int64_t peakResidentBytes()
+{
+    struct rusage usage {};
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+        return 0;
+    return int64_t(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
 
 void keepFreedMemory()

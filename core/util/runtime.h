@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace emo::util {
@@ -27,5 +28,9 @@ struct BlasInfo {
 BlasInfo detectBlas();
 
 int physicalCoreCount();
+
+// This process's resident memory now, and the highest it has been (bytes; 0 where /proc or getrusage cannot say).
+int64_t residentBytes();
+int64_t peakResidentBytes();
 
 } // namespace emo::util

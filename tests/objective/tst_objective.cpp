@@ -100,6 +100,23 @@ void addObjectiveChunkRows(std::initializer_list<int> chunks)
     }
 }
 
+// One row of addObjectiveChunkRows' table, read from inside the test function.
+struct ObjectiveChunkRow {
+    ObjectiveSettings settings;
+    torch::ScalarType dtype;
+    bool doublePrecision;
+    int chunk;
+};
+
+ObjectiveChunkRow fetchObjectiveChunkRow()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mode);
+    QFETCH(bool, doublePrecision);
+    QFETCH(int, chunk);
+    return {makeSettings(kind, mode), doublePrecision ? torch::kFloat64 : torch::kFloat32, doublePrecision, chunk};
+}
+
 } // namespace
 
 class TestObjective : public QObject {
@@ -420,13 +437,8 @@ void TestObjective::fusedMatchesReference_data()
 // N = 13 rows (not a multiple of any chunk), V = 50, with ignored rows inside and at chunk edges.
 void TestObjective::fusedMatchesReference()
 {
-    QFETCH(QString, kind);
-    QFETCH(QString, mode);
-    QFETCH(bool, doublePrecision);
-    QFETCH(int, chunk);
-    const auto dtype = doublePrecision ? torch::kFloat64 : torch::kFloat32;
+    const auto [s, dtype, doublePrecision, chunk] = fetchObjectiveChunkRow();
     const double tol = doublePrecision ? 1e-12 : 2e-6;
-    const ObjectiveSettings s = makeSettings(kind, mode);
     const CostEmbedding cost(torch::randn({50, 16}));
     const torch::Tensor base = torch::randn({13, 50}, dtype) * 3.0;
     torch::Tensor labels = torch::randint(0, 50, {13}, torch::kLong);
@@ -624,13 +636,8 @@ void TestObjective::headMatchesLogitsPath_data()
 // the same gradients w.r.t. the hidden states and the head weight. N = 13, D = 8, V = 50, ignored rows inside.
 void TestObjective::headMatchesLogitsPath()
 {
-    QFETCH(QString, kind);
-    QFETCH(QString, mode);
-    QFETCH(bool, doublePrecision);
-    QFETCH(int, chunk);
-    const auto dtype = doublePrecision ? torch::kFloat64 : torch::kFloat32;
+    const auto [s, dtype, doublePrecision, chunk] = fetchObjectiveChunkRow();
     const double tol = doublePrecision ? 1e-12 : 3e-6;
-    const ObjectiveSettings s = makeSettings(kind, mode);
     const torch::Tensor hidden0 = torch::randn({13, 8}, dtype);
     const torch::Tensor head0 = torch::randn({50, 8}, dtype) * 0.7;
     const CostEmbedding cost(head0.to(torch::kFloat32));
