@@ -3,6 +3,7 @@
 #include "eval/sequence_scoring.h"
 #include "model/language_model.h"
 #include "util/error.h"
+#include "util/splitmix64.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,14 +13,6 @@
 
 namespace emo::eval {
 namespace {
-
-uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to)
 {
@@ -92,9 +85,9 @@ std::vector<int64_t> fewShotDemonstrations(int64_t n, int64_t index, int64_t k, 
     for (int64_t i = 0; i < n; ++i)
         if (i != index)
             pool.push_back(i);
-    uint64_t state = splitmix64(seed ^ splitmix64(static_cast<uint64_t>(index) + 0x5EEDull));
+    uint64_t state = util::splitmix64(seed ^ util::splitmix64(static_cast<uint64_t>(index) + 0x5EEDull));
     for (int64_t i = 0; i < k; ++i) {
-        state = splitmix64(state);
+        state = util::splitmix64(state);
         const int64_t j = i + static_cast<int64_t>(state % static_cast<uint64_t>(pool.size() - i));
         std::swap(pool[i], pool[j]);
     }

@@ -6,6 +6,7 @@
 #include "model/language_model.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/splitmix64.h"
 
 #include <algorithm>
 #include <limits>
@@ -54,14 +55,6 @@ StepChoice chooseTokens(const torch::Tensor& logits, const SampleSettings& setti
     return choice;
 }
 
-uint64_t mix64(uint64_t x)  // splitmix64's finaliser
-{
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
 // The random stream of a prompt: a hash of its ids, and of how many identical prompts came before it in the
 // call (so repeated prompts still get different samples), independent of every other prompt in the call.
 std::vector<uint64_t> promptStreamKeys(const std::vector<std::vector<int64_t>>& prompts)
@@ -71,9 +64,9 @@ std::vector<uint64_t> promptStreamKeys(const std::vector<std::vector<int64_t>>& 
     for (const auto& ids : prompts) {
         uint64_t h = 0x5851F42D4C957F2DULL ^ ids.size();
         for (int64_t id : ids)
-            h = mix64(h ^ static_cast<uint64_t>(id));
+            h = util::splitmix64(h ^ static_cast<uint64_t>(id));
         const uint64_t occurrence = seen[h]++;
-        keys.push_back(occurrence == 0 ? h : mix64(h ^ mix64(occurrence)));
+        keys.push_back(occurrence == 0 ? h : util::splitmix64(h ^ util::splitmix64(occurrence)));
     }
     return keys;
 }

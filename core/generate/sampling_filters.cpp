@@ -1,6 +1,7 @@
 #include "generate/sampling_filters.h"
 
 #include "util/error.h"
+#include "util/splitmix64.h"
 
 #include <limits>
 
@@ -12,14 +13,6 @@ void checkLogits(const torch::Tensor& logits, const char* function)
 {
     if (!logits.defined() || logits.dim() != 2)
         throw Error::badInput(std::string(function) + ": logits must be [B,V]");
-}
-
-uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
 }
 
 } // namespace
@@ -82,10 +75,10 @@ torch::Tensor drawFromProbabilities(const torch::Tensor& probs, const torch::Ten
 
 double counterUniform(uint64_t seed, uint64_t promptIndex, uint64_t sampleIndex, uint64_t step)
 {
-    uint64_t h = splitmix64(seed);
-    h = splitmix64(h ^ promptIndex);
-    h = splitmix64(h ^ (sampleIndex + 0x632BE59BD9B4E019ULL));
-    h = splitmix64(h ^ (step + 0x8CB92BA72F3D8DD7ULL));
+    uint64_t h = util::splitmix64(seed);
+    h = util::splitmix64(h ^ promptIndex);
+    h = util::splitmix64(h ^ (sampleIndex + 0x632BE59BD9B4E019ULL));
+    h = util::splitmix64(h ^ (step + 0x8CB92BA72F3D8DD7ULL));
     return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);  // 53 bits → [0,1)
 }
 
