@@ -278,7 +278,7 @@ std::vector<std::pair<std::string, torch::Tensor>> LanguageModel::namedHfTensors
 
 torch::Tensor LanguageModel::forward(const torch::Tensor& ids, KVCache* cache, const torch::Tensor& attentionMask)
 {
-    return torch::linear(hiddenStates(ids, cache, attentionMask), lmHeadWeight());
+    return ops::linear(hiddenStates(ids, cache, attentionMask), lmHeadWeight());
 }
 
 torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* cache, const torch::Tensor& attentionMaskIn)
@@ -300,10 +300,8 @@ torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* c
     const int64_t total = past + length;
     if (cache && past > 0 && (cache->keys.size() != std::size_t(config.numLayers) || cache->keys[0].size(0) != batch))
         throw Error::badInput("KV cache does not fit this model or batch");
-    if (cache && past == 0) {
-        cache->keys.assign(config.numLayers, torch::Tensor());
-        cache->values.assign(config.numLayers, torch::Tensor());
-    }
+    if (cache && past == 0)
+        cache->clear();
 
     // The mask of all keys: given, or the cached one extended by the new (real) tokens.
     torch::Tensor mask;
@@ -333,11 +331,7 @@ torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* c
     auto remember = [&](int64_t layer, torch::Tensor k, torch::Tensor v) -> std::pair<torch::Tensor, torch::Tensor> {
         if (!cache)
             return {k, v};
-        auto& keys = cache->keys[layer];
-        auto& values = cache->values[layer];
-        keys = keys.defined() ? torch::cat({keys, k}, 2) : k.contiguous();
-        values = values.defined() ? torch::cat({values, v}, 2) : v.contiguous();
-        return {keys, values};
+        return cache->append(size_t(layer), k, v);
     };
 
     torch::Tensor x = torch::embedding(impl.global(R::TokenEmbedding), ids);  // [B, T, D]
@@ -364,15 +358,15 @@ torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* c
     const ops::Rotary rotary = ops::rotaryTables(positions, headDim, config.ropeTheta, x.scalar_type());
     for (int64_t l = 0; l < config.numLayers; ++l) {
         auto h = ops::rmsNorm(x, impl.layer(l, R::AttnNormWeight), config.normEps);
-        auto q = torch::linear(h, impl.layer(l, R::QueryWeight)).view({batch, length, heads, headDim}).transpose(1, 2);
-        auto k = torch::linear(h, impl.layer(l, R::KeyWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
-        auto v = torch::linear(h, impl.layer(l, R::ValueWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
+        auto q = ops::linear(h, impl.layer(l, R::QueryWeight)).view({batch, length, heads, headDim}).transpose(1, 2);
+        auto k = ops::linear(h, impl.layer(l, R::KeyWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
+        auto v = ops::linear(h, impl.layer(l, R::ValueWeight)).view({batch, length, kvHeads, headDim}).transpose(1, 2);
         q = ops::applyRotary(q, rotary);
         auto [keys, values] = remember(l, ops::applyRotary(k, rotary), v);
-        x = x + torch::linear(ops::attention(q, keys, values, blocked), impl.layer(l, R::AttnOutWeight));
+        x = x + ops::linear(ops::attention(q, keys, values, blocked), impl.layer(l, R::AttnOutWeight));
         h = ops::rmsNorm(x, impl.layer(l, R::MlpNormWeight), config.normEps);
-        auto gated = torch::silu(torch::linear(h, impl.layer(l, R::MlpGateWeight))) * torch::linear(h, impl.layer(l, R::MlpUpWeight));
-        x = x + torch::linear(gated, impl.layer(l, R::MlpDownWeight));
+        auto gated = torch::silu(ops::linear(h, impl.layer(l, R::MlpGateWeight))) * ops::linear(h, impl.layer(l, R::MlpUpWeight));
+        x = x + ops::linear(gated, impl.layer(l, R::MlpDownWeight));
     }
     return ops::rmsNorm(x, impl.global(R::FinalNormWeight), config.normEps);
 }

@@ -5,11 +5,33 @@
 
 namespace emo::model::ops {
 
+namespace {
+
+// One row of fp32/fp64 on the CPU: the case where the GEMV is faster than the GEMM (see the header).
+bool singleCpuRow(const torch::Tensor& x)
+{
+    const auto type = x.scalar_type();
+    return x.numel() == x.size(-1) && x.device().is_cpu() && (type == torch::kFloat32 || type == torch::kFloat64);
+}
+
+} // namespace
+
 torch::Tensor conv1d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
 {
     auto outShape = x.sizes().vec();
     outShape.back() = weight.size(1);
+    if (singleCpuRow(x))
+        return torch::addmv(bias, weight.t(), x.reshape({-1})).view(outShape);
     return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(outShape);
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight)
+{
+    if (!singleCpuRow(x))
+        return torch::linear(x, weight);
+    auto outShape = x.sizes().vec();
+    outShape.back() = weight.size(0);
+    return torch::mv(weight, x.reshape({-1})).view(outShape);
 }
 
 torch::Tensor layerNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps)
