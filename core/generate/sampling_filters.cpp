@@ -3,6 +3,7 @@
 #include "util/error.h"
 #include "util/splitmix64.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace emo::generate {
@@ -49,14 +50,26 @@ torch::Tensor applyTopP(const torch::Tensor& logits, double p)
         throw Error::badInput("applyTopP: top-p must be in (0, 1]");
     if (p >= 1.0)
         return logits;
-    auto [sorted, order] = logits.sort(/*dim=*/1, /*descending=*/true);
-    auto sortedProbs = torch::softmax(sorted.to(torch::kDouble), 1);  // [B,V]
-    // Mass strictly before each token: a token is kept while the tokens before it hold less than p, which
-    // keeps the smallest prefix with mass ≥ p, and always the first token (mass before it is 0 < p).
-    auto massBefore = sortedProbs.cumsum(1) - sortedProbs;
-    auto removeSorted = massBefore >= p;  // [B,V] bool, in sorted order
-    auto remove = torch::zeros_like(removeSorted).scatter(1, order, removeSorted);
-    return logits.masked_fill(remove, -std::numeric_limits<double>::infinity());
+    const int64_t vocab = logits.size(1);
+    const auto probs = torch::softmax(logits.to(torch::kDouble), 1);  // [B,V]
+    // The kept set is a prefix of the tokens by falling probability, usually a short one: take the most probable
+    // `candidates` (a partial selection, not a sort of the vocabulary), widened ×8 only while some row's
+    // candidates hold less than p, and past a quarter of V the whole row sorted. V 50257, p 0.95: 0.5 instead of
+    // 4.5–5 ms for a peaked row (1037 kept), 5.6–5.8 instead of 4.6–5.0 ms for a flat one (37 000 kept).
+    for (int64_t candidates = std::min<int64_t>(vocab, 64);;
+         candidates = candidates * 8 >= vocab / 4 ? vocab : candidates * 8) {
+        auto [top, order] = candidates < vocab ? probs.topk(candidates, /*dim=*/1, /*largest=*/true, /*sorted=*/true)
+                                               : probs.sort(/*dim=*/1, /*descending=*/true);  // [B,C]
+        const auto held = top.cumsum(1);
+        if (candidates < vocab && (held.select(1, candidates - 1) < p).any().item<bool>())
+            continue;
+        // Mass strictly before each token: a token is kept while the tokens before it hold less than p, which
+        // keeps the smallest prefix with mass ≥ p, and always the first token (mass before it is 0 < p).
+        const auto keepSorted = (held - top) < p;  // [B,C] bool
+        auto remove = torch::ones({logits.size(0), vocab}, logits.options().dtype(torch::kBool));
+        remove.scatter_(1, order, keepSorted.logical_not());
+        return logits.masked_fill(remove, -std::numeric_limits<double>::infinity());
+    }
 }
 
 // probs [B,V], uniforms [B] → [B] int64

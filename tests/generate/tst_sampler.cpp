@@ -183,6 +183,29 @@ private Q_SLOTS:
         QVERIFY(torch::equal(generate::applyTopP(logits, 1.0), logits));
     }
 
+    // At a real vocabulary size the nucleus is found from the most probable candidates, widened while a row's
+    // candidates hold less than p: the kept set equals that of sorting the whole row (the definition), for a
+    // peaked row (a handful kept), a flat one (thousands kept: widened to the whole vocabulary) and in between.
+    void topPMatchesSortingTheVocabulary()
+    {
+        torch::manual_seed(11);
+        const int64_t vocab = 5000;
+        const auto logits = torch::randn({3, vocab}) * torch::tensor({8.0, 0.05, 1.5}).view({3, 1});
+        for (double p : {0.05, 0.5, 0.9, 0.999}) {
+            const auto filtered = generate::applyTopP(logits, p);
+            auto [sorted, order] = logits.to(torch::kDouble).sort(1, /*descending=*/true);
+            const auto sortedProbs = torch::softmax(sorted, 1);
+            const auto keepSorted = (sortedProbs.cumsum(1) - sortedProbs) < p;
+            const auto keep = torch::zeros({3, vocab}, torch::kBool).scatter(1, order, keepSorted);
+            QVERIFY2(torch::equal(torch::isfinite(filtered), keep), qPrintable(QString("p = %1").arg(p)));
+            QVERIFY(torch::equal(filtered.masked_select(keep), logits.masked_select(keep)));
+        }
+        // The flat row keeps thousands at p = 0.9, the peaked one a few: both ends of the widening are tested.
+        const auto keptPerRow = torch::isfinite(generate::applyTopP(logits, 0.9)).sum(1);
+        QVERIFY(keptPerRow[1].item<int64_t>() > 4000);
+        QVERIFY(keptPerRow[0].item<int64_t>() < 64);
+    }
+
     void filtersRejectBadValues()
     {
         auto logits = torch::zeros({1, 5});
