@@ -12,7 +12,9 @@ GuiStallProbe::GuiStallProbe(QObject* parent, int intervalMs)
     m_timer.setInterval(intervalMs);
     connect(&m_timer, &QTimer::timeout, this, [this] {
         const qint64 now = m_clock.elapsed();
-        m_maxStallMs = std::max(m_maxStallMs, double(now - m_last - m_interval));
+        const double late = double(now - m_last - m_interval);
+        m_maxStallMs = std::max(m_maxStallMs, late);
+        m_lateness.add(late);
         m_last = now;
         ++m_ticks;
     });
@@ -26,6 +28,7 @@ void GuiStallProbe::reset()
     m_last = 0;
     m_ticks = 0;
     m_maxStallMs = 0.0;
+    m_lateness.clear();
 }
 
 } // namespace emo::widgets

@@ -124,6 +124,7 @@ private:
     QTemporaryDir m_runs;
     std::unique_ptr<MainWindow> m_window;
     double m_maxStallDuringTraining = 0.0;
+    double m_p99StallDuringTraining = 0.0;  // the worst run's p99 of the probe's 10 ms ticks
 };
 
 void TestStudio::initTestCase()
@@ -198,6 +199,7 @@ void TestStudio::trainEachObjective()
     QTRY_VERIFY_WITH_TIMEOUT(train->pointCount(name, TrainView::Series::Loss) >= 1, 60000);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 120000);
     m_maxStallDuringTraining = std::max(m_maxStallDuringTraining, m_window->stallProbe()->maxStallMs());
+    m_p99StallDuringTraining = std::max(m_p99StallDuringTraining, m_window->stallProbe()->stallPercentileMs(0.99));
     QCOMPARE(train->pointCount(name, TrainView::Series::Loss), 4);
     QVERIFY(train->pointCount(name, TrainView::Series::Validation) >= 1);
     const QJsonObject run = readJson(m_runs.filePath(name + "/run.json"));
@@ -557,7 +559,8 @@ void TestStudio::screenshotsOfEveryView()
         screenshot(m_window.get(), QStringLiteral("dark-%1").arg(names[v]));
     }
     m_window->applyTheme("system");
-    qInfo("longest GUI-thread stall while training: %.1f ms", m_maxStallDuringTraining);
+    qInfo("GUI-thread stalls while training: longest %.1f ms, p99 %.0f ms", m_maxStallDuringTraining,
+          m_p99StallDuringTraining);
     // The worker thread does the training: the event loop never waited for a step.
     QVERIFY2(m_maxStallDuringTraining < 1000.0, qPrintable(QString::number(m_maxStallDuringTraining)));
 }
