@@ -5,14 +5,18 @@
 //   step  — a whole training step (forward, objective, backward, AdamW) per objective, the engine against a
 //           PyTorch-eager twin (eager_twin.py) on the same weights and batch, interleaved; peak memory of each;
 //           greedy sampling tokens/s at batch 1, 8, 32 (step_bench.h)
+//   eval  — `emo eval --metrics mauve` on the bundled demo models, seconds per stage (eval_bench.h)
+//   growth — the step as V and T grow (only when asked for)
 #include "bench_objective.h"
 #include "bench_shape.h"
+#include "eval_bench.h"
 #include "sample_times.h"
 #include "step_bench.h"
 #include "step_server.h"
 #include "objective/cost_embedding.h"
 #include "objective/objective.h"
 #include "official_emo_loss.h"
+#include "util/resources_dir.h"
 #include "util/runtime.h"
 
 #include <torch/torch.h>
@@ -188,11 +192,12 @@ nlohmann::json growthTable(emo::bench::StepBenchOptions step, bool quick)
 }
 
 const char* const kUsage =
-    "usage: emo-bench [--quick] [--only gemm|loss|step|growth] [--shape demo|gpt2-small|quick ...]\n"
+    "usage: emo-bench [--quick] [--only gemm|loss|step|eval|growth] [--shape demo|gpt2-small|quick ...]\n"
     "                 [--arch llama|gpt2 --layers L --d D --heads H --kv-heads K --vocab V --seq T --batch B]\n"
     "                 [--objectives mle,emo,tailr,mixce,mle+logits,...] [--repeats N] [--chunk ROWS] [--twin PATH|none]\n"
     "                 [--sample-rows 1,8,32|none] [--json FILE]\n"
-    "  default: gemm, loss, and the step at the demo and GPT-2-small shapes against the eager twin\n"
+    "  default: gemm, loss, the step at the demo and GPT-2-small shapes against the eager twin, and eval\n"
+    "  eval: emo eval's MAUVE job on the bundled demo models (sampling, features, clustering), seconds per stage\n"
     "  growth: the engine's MLE and EMO step as V grows (8000, 50257, 128256) and as T grows (128 to 1024)\n"
     "  --quick: small shapes, one repetition (a smoke test; it checks that engine and twin agree, not speed)\n"
     "  shape flags define one more shape, starting from the demo shape's values\n"
@@ -299,8 +304,8 @@ int main(int argc, char** argv)
                 return 2;
             }
         }
-        if (!only.empty() && only != "gemm" && only != "loss" && only != "step" && only != "growth")
-            throw std::invalid_argument("--only must be gemm, loss, step or growth, not " + only);
+        if (!only.empty() && only != "gemm" && only != "loss" && only != "step" && only != "eval" && only != "growth")
+            throw std::invalid_argument("--only must be gemm, loss, step, eval or growth, not " + only);
         std::vector<emo::bench::BenchShape> shapes;
         for (const auto& name : shapeNames)
             shapes.push_back(emo::bench::namedShape(name));
@@ -352,6 +357,16 @@ int main(int argc, char** argv)
                 report["steps"].push_back(emo::bench::benchStepAgainstEager(shape, step));
                 ok = ok && report["steps"].back()["ok"].get<bool>();
             }
+        }
+        if (only.empty() || only == "eval") {
+            emo::bench::EvalBenchOptions eval;
+            eval.resources = emo::util::resourcesDir(EMO_RESOURCES_DIR);
+            if (quick) {
+                eval.prefixes = 4;
+                eval.samplesPerPrefix = 2;
+                eval.continuationWords = 20;
+            }
+            report["eval"] = emo::bench::benchMauveEval(eval);
         }
         if (only == "growth") {
             step.gemmPeak = peak;

@@ -43,6 +43,7 @@ class TestBenchSmoke : public QObject {
 
 private Q_SLOTS:
     void quickRunAgreesWithTheTwin();
+    void evalTimesTheJobUsersRun();
     void badFlagsNameTheFlag_data();
     void badFlagsNameTheFlag();
     void disagreeingTwinFails();
@@ -77,6 +78,33 @@ void TestBenchSmoke::quickRunAgreesWithTheTwin()
     QCOMPARE(sampling.size(), 2);
     QCOMPARE(sampling.at(1).toObject()["rows"].toInt(), 4);
     QVERIFY(sampling.at(0).toObject()["eager_decode_tokens_per_s"].toDouble() > 0);
+}
+
+// The eval section times `emo eval --metrics mauve` itself: the same settings through the CLI give the same score.
+void TestBenchSmoke::evalTimesTheJobUsersRun()
+{
+    QTemporaryDir dir;
+    const QString json = dir.filePath("bench.json");
+    const BenchRun run = runBench({"--quick", "--only", "eval", "--json", json});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err + run.out));
+    QFile file(json);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject eval = QJsonDocument::fromJson(file.readAll()).object()["eval"].toObject();
+    QCOMPARE(eval["samples"].toInt(), 8);
+    QVERIFY(eval["seconds"].toDouble() > 0);
+    const QJsonObject stages = eval["stage_seconds"].toObject();
+    for (const char* stage : {"sampling", "features", "mauve"})
+        QVERIFY2(stages.contains(stage), stage);
+
+    const QString resources = QStringLiteral(EMO_RESOURCES_DIR);
+    QProcess cli;
+    cli.start(EMO_CLI_PATH, {"eval", "--model", resources + "/models/demo-mle", "--oracle", resources + "/models/demo-base",
+                             "--data", resources + "/data/finetune/test.txt", "--metrics", "mauve", "--max-prefixes", "4",
+                             "--samples", "2", "--continuation-words", "20", "--json"});
+    QVERIFY(cli.waitForFinished(120000));
+    QCOMPARE(cli.exitCode(), 0);
+    const QJsonObject out = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    QCOMPARE(eval["mauve"].toDouble(), out["mauve"].toObject()["score"].toDouble());
 }
 
 void TestBenchSmoke::badFlagsNameTheFlag_data()
