@@ -1,5 +1,8 @@
 #include "model/transformer_ops.h"
 
+#include "model/few_row_matmul.h"
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -22,16 +25,24 @@ torch::Tensor conv1d(const torch::Tensor& x, const torch::Tensor& weight, const 
     outShape.back() = weight.size(1);
     if (singleCpuRow(x))
         return torch::addmv(bias, weight.t(), x.reshape({-1})).view(outShape);
+    const int64_t rows = x.numel() / std::max<int64_t>(1, x.size(-1));
+    if (rows >= 2 && rows <= kFewRowsMax)
+        if (auto y = fewRowConv1d(x.reshape({rows, x.size(-1)}), weight, bias); y.defined())
+            return y.view(outShape);
     return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(outShape);
 }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight)
 {
-    if (!singleCpuRow(x))
-        return torch::linear(x, weight);
     auto outShape = x.sizes().vec();
     outShape.back() = weight.size(0);
-    return torch::mv(weight, x.reshape({-1})).view(outShape);
+    if (singleCpuRow(x))
+        return torch::mv(weight, x.reshape({-1})).view(outShape);
+    const int64_t rows = x.numel() / std::max<int64_t>(1, x.size(-1));
+    if (rows >= 2 && rows <= kFewRowsMax)
+        if (auto y = fewRowLinear(x.reshape({rows, x.size(-1)}), weight); y.defined())
+            return y.view(outShape);
+    return torch::linear(x, weight);
 }
 
 torch::Tensor layerNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps)

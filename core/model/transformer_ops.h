@@ -13,8 +13,8 @@ torch::Tensor conv1d(const torch::Tensor& x, const torch::Tensor& weight, const 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight);
 // Both run a single row (batch-1 decoding) as a GEMV: the BLAS GEMM with M = 1 packs the whole weight first
 // (GPT-2's c_attn, cache-warm: 0.25 ms as a GEMM, 0.07 ms as a GEMV; OpenBLAS 0.3.21, 2 threads). GPT-2-small
-// greedy decoding at batch 1 went from 24–31 to 48–56 tokens/s. From 2 rows on the GEMM is kept (at 8 rows
-// eight GEMVs would read the weights eight times).
+// greedy decoding at batch 1 went from 24–31 to 48–56 tokens/s. 2 to 8 rows run the few-row kernels of
+// few_row_matmul.h, which read the weight once for all rows; more rows, the GEMM.
 
 // x [..., D], weight/bias [D] → [..., D]
 torch::Tensor layerNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps);
