@@ -36,6 +36,20 @@ BenchRun runBench(const QStringList& args, int timeoutMs = 240000)
     return run;
 }
 
+// `emo-bench --quick --only SECTION --json FILE` and the report it wrote; an empty object, with the bench's
+// output in *log, when it failed.
+QJsonObject quickReport(const QString& section, QString* log)
+{
+    QTemporaryDir dir;
+    const QString json = dir.filePath("bench.json");
+    const BenchRun run = runBench({"--quick", "--only", section, "--json", json});
+    *log = run.err + run.out;
+    QFile file(json);
+    if (run.exitCode != 0 || !file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
 } // namespace
 
 class TestBenchSmoke : public QObject {
@@ -51,13 +65,9 @@ private Q_SLOTS:
 
 void TestBenchSmoke::quickRunAgreesWithTheTwin()
 {
-    QTemporaryDir dir;
-    const QString json = dir.filePath("bench.json");
-    const BenchRun run = runBench({"--quick", "--only", "step", "--json", json});
-    QVERIFY2(run.exitCode == 0, qPrintable(run.err + run.out));
-    QFile file(json);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+    QString log;
+    const QJsonObject report = quickReport("step", &log);
+    QVERIFY2(!report.isEmpty(), qPrintable(log));
     const QJsonObject step = report["steps"].toArray().at(0).toObject();
     QCOMPARE(step["shape"].toString(), QString("quick"));
     QVERIFY(step["ok"].toBool());
@@ -83,13 +93,10 @@ void TestBenchSmoke::quickRunAgreesWithTheTwin()
 // The eval section times `emo eval --metrics mauve` itself: the same settings through the CLI give the same score.
 void TestBenchSmoke::evalTimesTheJobUsersRun()
 {
-    QTemporaryDir dir;
-    const QString json = dir.filePath("bench.json");
-    const BenchRun run = runBench({"--quick", "--only", "eval", "--json", json});
-    QVERIFY2(run.exitCode == 0, qPrintable(run.err + run.out));
-    QFile file(json);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QJsonObject eval = QJsonDocument::fromJson(file.readAll()).object()["eval"].toObject();
+    QString log;
+    const QJsonObject report = quickReport("eval", &log);
+    QVERIFY2(!report.isEmpty(), qPrintable(log));
+    const QJsonObject eval = report["eval"].toObject();
     QCOMPARE(eval["samples"].toInt(), 8);
     QVERIFY(eval["seconds"].toDouble() > 0);
     const QJsonObject stages = eval["stage_seconds"].toObject();
