@@ -3,6 +3,7 @@
 #include "text/sequence_convention.h"
 
 #include "generate/sampling_filters.h"
+#include "model/architecture.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -136,12 +137,13 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
                                       " outside the model's vocabulary of " + std::to_string(vocab));
         longest = std::max(longest, prompts[p].size());
     }
-    // GPT-2's positions are a learned table; the last sampled token is never fed back, hence the −1.
-    if (config.modelType == "gpt2" && config.maxPositions > 0 && settings.maxNewTokens > 0 &&
+    // GPT-2's and OPT's positions are a learned table; the last sampled token is never fed back, hence the −1.
+    if (const char* field = model::learnedPositionsField(config);
+        field && config.maxPositions > 0 && settings.maxNewTokens > 0 &&
         static_cast<int64_t>(longest) + settings.maxNewTokens - 1 > config.maxPositions)
         throw Error::badInput("sampling: prompt of " + std::to_string(longest) + " tokens + " +
                               std::to_string(settings.maxNewTokens) + " new tokens exceeds the model's " +
-                              std::to_string(config.maxPositions) + " positions (n_positions)");
+                              std::to_string(config.maxPositions) + " positions (" + field + ")");
 
     const int64_t promptCount = static_cast<int64_t>(prompts.size());
     const std::vector<uint64_t> streamKeys = promptStreamKeys(prompts);

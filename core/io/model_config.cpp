@@ -4,7 +4,7 @@
 #include "util/error.h"
 
 #include <algorithm>
-#include <iterator>
+#include <initializer_list>
 
 namespace emo::io {
 
@@ -93,44 +93,64 @@ private:
     const std::string& m_modelType;
 };
 
-void readGpt2(ModelConfig& config, const FieldReader& read)
+// What each family calls the sizes every decoder has.
+struct SizeFields {
+    const char* hidden;
+    const char* layers;
+    const char* heads;
+    const char* positions;
+};
+constexpr SizeFields kGpt2Sizes{"n_embd", "n_layer", "n_head", "n_positions"};
+constexpr SizeFields kHiddenSizes{"hidden_size", "num_hidden_layers", "num_attention_heads", "max_position_embeddings"};
+
+void readSizes(ModelConfig& config, const FieldReader& read, const SizeFields& fields)
 {
     config.vocabSize = read.requiredInt("vocab_size");
-    config.hiddenSize = read.requiredInt("n_embd");
-    config.numLayers = read.requiredInt("n_layer");
-    config.numHeads = read.requiredInt("n_head");
+    config.hiddenSize = read.requiredInt(fields.hidden);
+    config.numLayers = read.requiredInt(fields.layers);
+    config.numHeads = read.requiredInt(fields.heads);
     config.numKeyValueHeads = config.numHeads;
-    config.maxPositions = read.requiredInt("n_positions");
-    config.intermediateSize = read.optionalInt("n_inner", 4 * config.hiddenSize);
-    config.normEps = read.optionalPositiveNumber("layer_norm_epsilon", 1e-5);
-    config.activation = read.optionalString("activation_function", "gelu_new");
-    static const char* const known[] = {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"};
-    if (std::find(std::begin(known), std::end(known), config.activation) == std::end(known))
-        read.fail("activation_function", "has unsupported value '" + config.activation + "'");
-    config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", true);
+    config.maxPositions = read.requiredInt(fields.positions);
+}
+
+void readSpecialTokens(ModelConfig& config, const FieldReader& read)
+{
     config.bosTokenId = read.optionalTokenId("bos_token_id");
     config.eosTokenId = read.optionalTokenId("eos_token_id");
     config.padTokenId = read.optionalTokenId("pad_token_id");
 }
 
+// activation_function, one of the activations the family's MLP is known to use here.
+void readActivation(ModelConfig& config, const FieldReader& read, const char* fallback,
+                    std::initializer_list<const char*> known)
+{
+    config.activation = read.optionalString("activation_function", fallback);
+    if (std::find(known.begin(), known.end(), config.activation) == known.end())
+        read.fail("activation_function", "has unsupported value '" + config.activation + "'");
+}
+
+void readGpt2(ModelConfig& config, const FieldReader& read)
+{
+    readSizes(config, read, kGpt2Sizes);
+    config.intermediateSize = read.optionalInt("n_inner", 4 * config.hiddenSize);
+    config.normEps = read.optionalPositiveNumber("layer_norm_epsilon", 1e-5);
+    readActivation(config, read, "gelu_new", {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"});
+    config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", true);
+    readSpecialTokens(config, read);
+}
+
 void readLlama(ModelConfig& config, const FieldReader& read)
 {
-    config.vocabSize = read.requiredInt("vocab_size");
-    config.hiddenSize = read.requiredInt("hidden_size");
-    config.numLayers = read.requiredInt("num_hidden_layers");
-    config.numHeads = read.requiredInt("num_attention_heads");
+    readSizes(config, read, kHiddenSizes);
     config.numKeyValueHeads = read.optionalInt("num_key_value_heads", config.numHeads);
     config.intermediateSize = read.requiredInt("intermediate_size");
-    config.maxPositions = read.requiredInt("max_position_embeddings");
     config.normEps = read.optionalPositiveNumber("rms_norm_eps", 1e-6);
     config.ropeTheta = read.optionalPositiveNumber("rope_theta", 10000.0);
     config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", false);
     config.activation = read.optionalString("hidden_act", "silu");
     if (config.activation != "silu" && config.activation != "swish")
         read.fail("hidden_act", "has unsupported value '" + config.activation + "' (SwiGLU needs silu)");
-    config.bosTokenId = read.optionalTokenId("bos_token_id");
-    config.eosTokenId = read.optionalTokenId("eos_token_id");
-    config.padTokenId = read.optionalTokenId("pad_token_id");
+    readSpecialTokens(config, read);
 
     // Variants the engine does not implement: refuse them rather than compute something else.
     if (read.has("rope_scaling"))
@@ -146,6 +166,27 @@ void readLlama(ModelConfig& config, const FieldReader& read)
         read.fail("num_key_value_heads", "must divide num_attention_heads (" + std::to_string(config.numHeads) + ")");
     if (config.hiddenSize % config.numHeads == 0 && (config.hiddenSize / config.numHeads) % 2 != 0)
         read.fail("num_attention_heads", "must give an even head dimension for rotary embeddings");
+}
+
+void readOpt(ModelConfig& config, const FieldReader& read)
+{
+    readSizes(config, read, kHiddenSizes);
+    config.intermediateSize = read.requiredInt("ffn_dim");
+    config.normEps = 1e-5;  // OPT's nn.LayerNorm default; its configs have no eps field
+    readActivation(config, read, "relu", {"relu", "gelu", "gelu_new", "silu", "swish"});
+    config.embedProjDim = read.optionalInt("word_embed_proj_dim", config.hiddenSize);
+    config.layerNormBefore = read.optionalBool("do_layer_norm_before", true);
+    config.finalLayerNorm = config.layerNormBefore && !read.optionalBool("_remove_final_layer_norm", false);
+    config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", true);
+    readSpecialTokens(config, read);
+
+    // Variants the engine does not implement: refuse them rather than compute something else.
+    if (!read.optionalBool("enable_bias", true))
+        read.fail("enable_bias", "is not supported (OPT projections with bias only)");
+    if (!read.optionalBool("layer_norm_elementwise_affine", true))
+        read.fail("layer_norm_elementwise_affine", "is not supported (layer norms with weight and bias only)");
+    if (!config.tieWordEmbeddings)
+        read.fail("tie_word_embeddings", "is not supported for opt (its head is the token embedding)");
 }
 
 json tokenIdOrNull(int64_t id) { return id >= 0 ? json(id) : json(nullptr); }
@@ -166,7 +207,7 @@ ModelConfig ModelConfig::fromJson(const json& document, const std::string& sourc
     if (!document.is_object())
         throw Error::badInput(source + ": not a JSON object");
     if (!document.contains("model_type") || !document.at("model_type").is_string())
-        throw Error::badInput(source + ": field 'model_type' is missing (expected \"gpt2\" or \"llama\")");
+        throw Error::badInput(source + ": field 'model_type' is missing (expected \"gpt2\", \"llama\" or \"opt\")");
 
     ModelConfig config;
     config.modelType = document.at("model_type").get<std::string>();
@@ -175,9 +216,13 @@ ModelConfig ModelConfig::fromJson(const json& document, const std::string& sourc
         readGpt2(config, read);
     else if (config.modelType == "llama")
         readLlama(config, read);
+    else if (config.modelType == "opt")
+        readOpt(config, read);
     else
         throw Error::badInput(source + ": unknown model_type '" + config.modelType
-                              + "' (supported: gpt2, llama)");
+                              + "' (supported: gpt2, llama, opt)");
+    if (config.embedProjDim == 0)
+        config.embedProjDim = config.hiddenSize;
 
     if (config.hiddenSize % config.numHeads != 0)
         read.fail(config.modelType == "gpt2" ? "n_head" : "num_attention_heads",
@@ -233,6 +278,17 @@ json ModelConfig::toJson() const
         out["rms_norm_eps"] = normEps;
         out["rope_theta"] = ropeTheta;
         out["hidden_act"] = activation.empty() ? "silu" : activation;
+    } else if (modelType == "opt") {
+        out["architectures"] = json::array({"OPTForCausalLM"});
+        out["hidden_size"] = hiddenSize;
+        out["num_hidden_layers"] = numLayers;
+        out["num_attention_heads"] = numHeads;
+        out["ffn_dim"] = intermediateSize;
+        out["max_position_embeddings"] = maxPositions;
+        out["activation_function"] = activation.empty() ? "relu" : activation;
+        out["word_embed_proj_dim"] = embedProjDim;
+        out["do_layer_norm_before"] = layerNormBefore;
+        out["_remove_final_layer_norm"] = layerNormBefore && !finalLayerNorm;
     }
     return out;
 }

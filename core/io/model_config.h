@@ -5,13 +5,15 @@
 
 namespace emo::io {
 
-// The fields of a Hugging Face config.json that the engine uses, for model_type "gpt2" and "llama",
+// The fields of a Hugging Face config.json that the engine uses, for model_type "gpt2", "llama" and "opt",
 // read under the names transformers writes (gpt2: n_embd, n_layer, n_head, n_positions, n_inner,
 // layer_norm_epsilon, activation_function; llama: hidden_size, num_hidden_layers, num_attention_heads,
 // num_key_value_heads, intermediate_size, max_position_embeddings, rms_norm_eps, rope_theta,
-// tie_word_embeddings, hidden_act). `raw` keeps the whole document so that saving loses nothing.
+// tie_word_embeddings, hidden_act; opt: hidden_size, num_hidden_layers, num_attention_heads, ffn_dim,
+// max_position_embeddings, activation_function, do_layer_norm_before, word_embed_proj_dim,
+// _remove_final_layer_norm). `raw` keeps the whole document so that saving loses nothing.
 struct ModelConfig {
-    std::string modelType;       // "gpt2" | "llama"
+    std::string modelType;       // "gpt2" | "llama" | "opt"
     int64_t vocabSize = 0;
     int64_t hiddenSize = 0;
     int64_t numLayers = 0;
@@ -22,7 +24,13 @@ struct ModelConfig {
     double normEps = 1e-5;
     double ropeTheta = 10000.0;
     bool tieWordEmbeddings = true;
-    std::string activation;        // "gelu_new" (gpt2), "silu" (llama)
+    std::string activation;        // "gelu_new" (gpt2), "silu" (llama), "relu" (opt)
+    // OPT: embeddings of embedProjDim projected in to hiddenSize and out again when they differ
+    // (project_in / project_out); layer norms before (pre-LN) or after each block; a final layer norm
+    // only for pre-LN models that keep it.
+    int64_t embedProjDim = 0;      // word_embed_proj_dim; == hiddenSize for gpt2 and llama
+    bool layerNormBefore = true;   // do_layer_norm_before
+    bool finalLayerNorm = true;    // do_layer_norm_before and not _remove_final_layer_norm
     int64_t bosTokenId = -1;
     int64_t eosTokenId = -1;
     int64_t padTokenId = -1;

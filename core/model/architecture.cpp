@@ -37,6 +37,7 @@ const Architecture kGpt2{
     },
     {"lm_head.weight", R::LmHead, {D::Vocab, D::Hidden}, I::Normal},
     {"h.{layer}.attn.bias", "h.{layer}.attn.masked_bias"},
+    "n_positions",
 };
 
 // LlamaForCausalLM: nn.Linear weights are stored [out, in]; saved under "model." (LlamaModel: no prefix).
@@ -63,6 +64,43 @@ const Architecture kLlama{
     {"layers.{layer}.self_attn.rotary_emb.inv_freq"},
 };
 
+// OPTForCausalLM: nn.Linear weights [out, in] with biases; saved under "model.decoder." (OPTModel:
+// "decoder."). The head is always tied to embed_tokens, which is word_embed_proj_dim wide.
+const Architecture kOpt{
+    "opt",
+    "OPTForCausalLM",
+    {"model.decoder.", "decoder."},
+    {
+        {"embed_tokens.weight", R::TokenEmbedding, {D::Vocab, D::EmbedProj}, I::Normal},
+        {"embed_positions.weight", R::PositionEmbedding, {D::OffsetPositions, D::Hidden}, I::Normal},
+        {"final_layer_norm.weight", R::FinalNormWeight, {D::Hidden}, I::Ones, Presence::FinalLayerNorm},
+        {"final_layer_norm.bias", R::FinalNormBias, {D::Hidden}, I::Zeros, Presence::FinalLayerNorm},
+        {"project_in.weight", R::ProjectInWeight, {D::Hidden, D::EmbedProj}, I::Normal, Presence::EmbedProjected},
+        {"project_out.weight", R::ProjectOutWeight, {D::EmbedProj, D::Hidden}, I::Normal, Presence::EmbedProjected},
+    },
+    {
+        {"layers.{layer}.self_attn.k_proj.weight", R::KeyWeight, {D::Hidden, D::Hidden}, I::Normal},
+        {"layers.{layer}.self_attn.k_proj.bias", R::KeyBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.self_attn.v_proj.weight", R::ValueWeight, {D::Hidden, D::Hidden}, I::Normal},
+        {"layers.{layer}.self_attn.v_proj.bias", R::ValueBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.self_attn.q_proj.weight", R::QueryWeight, {D::Hidden, D::Hidden}, I::Normal},
+        {"layers.{layer}.self_attn.q_proj.bias", R::QueryBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.self_attn.out_proj.weight", R::AttnOutWeight, {D::Hidden, D::Hidden}, I::Normal},
+        {"layers.{layer}.self_attn.out_proj.bias", R::AttnOutBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.self_attn_layer_norm.weight", R::AttnNormWeight, {D::Hidden}, I::Ones},
+        {"layers.{layer}.self_attn_layer_norm.bias", R::AttnNormBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.fc1.weight", R::MlpUpWeight, {D::Inner, D::Hidden}, I::Normal},
+        {"layers.{layer}.fc1.bias", R::MlpUpBias, {D::Inner}, I::Zeros},
+        {"layers.{layer}.fc2.weight", R::MlpDownWeight, {D::Hidden, D::Inner}, I::Normal},
+        {"layers.{layer}.fc2.bias", R::MlpDownBias, {D::Hidden}, I::Zeros},
+        {"layers.{layer}.final_layer_norm.weight", R::MlpNormWeight, {D::Hidden}, I::Ones},
+        {"layers.{layer}.final_layer_norm.bias", R::MlpNormBias, {D::Hidden}, I::Zeros},
+    },
+    {"lm_head.weight", R::LmHead, {D::Vocab, D::EmbedProj}, I::Normal},
+    {},
+    "max_position_embeddings",
+};
+
 } // namespace
 
 const Architecture& architectureFor(const io::ModelConfig& config)
@@ -71,7 +109,9 @@ const Architecture& architectureFor(const io::ModelConfig& config)
         return kGpt2;
     if (config.modelType == kLlama.modelType)
         return kLlama;
-    throw Error::badInput("unknown model_type '" + config.modelType + "' (supported: gpt2, llama)");
+    if (config.modelType == kOpt.modelType)
+        return kOpt;
+    throw Error::badInput("unknown model_type '" + config.modelType + "' (supported: gpt2, llama, opt)");
 }
 
 int64_t resolveDim(Dim dim, const io::ModelConfig& config)
@@ -83,8 +123,25 @@ int64_t resolveDim(Dim dim, const io::ModelConfig& config)
     case Dim::Positions: return config.maxPositions;
     case Dim::FusedQkv: return 3 * config.hiddenSize;
     case Dim::KeyValue: return config.numKeyValueHeads * config.headDim();
+    case Dim::EmbedProj: return config.embedProjDim > 0 ? config.embedProjDim : config.hiddenSize;
+    case Dim::OffsetPositions: return config.maxPositions + 2;
     }
     return 0;
+}
+
+const char* learnedPositionsField(const io::ModelConfig& config)
+{
+    return architectureFor(config).learnedPositionsField;
+}
+
+bool isPresent(const TensorSpec& spec, const io::ModelConfig& config)
+{
+    switch (spec.presence) {
+    case Presence::Always: return true;
+    case Presence::EmbedProjected: return resolveDim(Dim::EmbedProj, config) != config.hiddenSize;
+    case Presence::FinalLayerNorm: return config.finalLayerNorm;
+    }
+    return true;
 }
 
 std::vector<int64_t> expectedShape(const TensorSpec& spec, const io::ModelConfig& config)
@@ -118,10 +175,12 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> hfTensorShapes(const i
     const std::string prefix = arch.prefixes.front();
     std::vector<std::pair<std::string, std::vector<int64_t>>> out;
     for (const TensorSpec& spec : arch.globals)
-        out.emplace_back(prefix + spec.name, expectedShape(spec, config));
+        if (isPresent(spec, config))
+            out.emplace_back(prefix + spec.name, expectedShape(spec, config));
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
         for (const TensorSpec& spec : arch.layers)
-            out.emplace_back(prefix + layerName(spec.name, layer), expectedShape(spec, config));
+            if (isPresent(spec, config))
+                out.emplace_back(prefix + layerName(spec.name, layer), expectedShape(spec, config));
     if (!config.tieWordEmbeddings)
         out.emplace_back(arch.head.name, expectedShape(arch.head, config));
     return out;

@@ -48,7 +48,7 @@ std::string dtypeName(torch::ScalarType type)
 
 void checkActivation(const io::ModelConfig& config)
 {
-    const char* field = config.modelType == "gpt2" ? "activation_function" : "hidden_act";
+    const char* field = config.modelType == "llama" ? "hidden_act" : "activation_function";
     if (!ops::isKnownActivation(config.activation))
         throw Error::badInput("config.json: field '" + std::string(field) + "' has unsupported value '"
                               + config.activation + "'");
@@ -140,11 +140,14 @@ std::string validateStorage(const Storage& storage, const Architecture& arch, co
             throw Error::badInput(file.path() + ": tensor '" + name + "' has dtype " + io::toString(info->dtype)
                                   + ", expected F32, F16 or BF16");
     };
+    // A tensor the config does not have stays unknown, so a stored one is reported as unexpected.
     for (const TensorSpec& spec : arch.globals)
-        check(prefix + spec.name, spec, true);
+        if (isPresent(spec, config))
+            check(prefix + spec.name, spec, true);
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
         for (const TensorSpec& spec : arch.layers)
-            check(prefix + layerName(spec.name, layer), spec, true);
+            if (isPresent(spec, config))
+                check(prefix + layerName(spec.name, layer), spec, true);
     // A tied head may still be stored (transformers ties it to the embedding and ignores the copy).
     check(arch.head.name, arch.head, !config.tieWordEmbeddings);
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
@@ -188,11 +191,13 @@ void buildParameters(LanguageModel& model, LanguageModel::Impl& impl, const Tens
         return tensor;
     };
     for (const TensorSpec& spec : arch.globals)
-        impl.globals[static_cast<int>(spec.role)] = add(spec.name, spec, true);
+        if (isPresent(spec, config))
+            impl.globals[static_cast<int>(spec.role)] = add(spec.name, spec, true);
     impl.layers.resize(config.numLayers);
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
         for (const TensorSpec& spec : arch.layers)
-            impl.layers[layer][static_cast<int>(spec.role)] = add(layerName(spec.name, layer), spec, true);
+            if (isPresent(spec, config))
+                impl.layers[layer][static_cast<int>(spec.role)] = add(layerName(spec.name, layer), spec, true);
     impl.globals[static_cast<int>(TensorRole::LmHead)] = config.tieWordEmbeddings
         ? impl.global(TensorRole::TokenEmbedding)
         : add(arch.head.name, arch.head, false);
@@ -203,10 +208,10 @@ void buildParameters(LanguageModel& model, LanguageModel::Impl& impl, const Tens
 std::shared_ptr<LanguageModel> LanguageModel::create(const io::ModelConfig& config, uint64_t seed)
 {
     std::shared_ptr<LanguageModel> model(new LanguageModel(config));
-    const double initStd = config.raw.is_object() && config.raw.contains("initializer_range")
-            && config.raw["initializer_range"].is_number()
-        ? config.raw["initializer_range"].get<double>()
-        : 0.02;
+    double initStd = 0.02;
+    for (const char* field : {"initializer_range", "init_std"})  // OPT names it init_std
+        if (config.raw.is_object() && config.raw.contains(field) && config.raw[field].is_number())
+            initStd = config.raw[field].get<double>();
     auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
     torch::NoGradGuard noGrad;
     buildParameters(*model, *model->m_impl, [&](const std::string&, const TensorSpec& spec, const std::vector<int64_t>& shape) {
@@ -326,6 +331,7 @@ torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* c
     const torch::Tensor blocked = ops::blockedKeys(length, total, mask, dev);
     const int64_t heads = config.numHeads, kvHeads = config.numKeyValueHeads, headDim = config.headDim();
     const bool isGpt2 = config.modelType == "gpt2";
+    const bool isOpt = config.modelType == "opt";
     using R = TensorRole;
 
     auto remember = [&](int64_t layer, torch::Tensor k, torch::Tensor v) -> std::pair<torch::Tensor, torch::Tensor> {
@@ -334,11 +340,44 @@ torch::Tensor LanguageModel::hiddenStates(const torch::Tensor& idsIn, KVCache* c
         return cache->append(size_t(layer), k, v);
     };
 
-    torch::Tensor x = torch::embedding(impl.global(R::TokenEmbedding), ids);  // [B, T, D]
+    torch::Tensor x = torch::embedding(impl.global(R::TokenEmbedding), ids);  // [B, T, D] (OPT: [B, T, E])
+    if (const char* field = impl.arch->learnedPositionsField; field && total > config.maxPositions)
+        throw Error::badInput("sequence of " + std::to_string(total) + " tokens exceeds " + field + " "
+                              + std::to_string(config.maxPositions));
+    if (isOpt) {
+        // modeling_opt.py: project_in, learned positions offset by 2, pre- or post-LN blocks with biased
+        // projections and fc1 → activation → fc2, the final layer norm (pre-LN), project_out.
+        const bool pre = config.layerNormBefore;
+        auto norm = [&](const torch::Tensor& t, int64_t l, R weight, R bias) {
+            return ops::layerNorm(t, impl.layer(l, weight), impl.layer(l, bias), config.normEps);
+        };
+        auto split = [&](const torch::Tensor& t) { return t.view({batch, length, heads, headDim}).transpose(1, 2); };
+        if (impl.global(R::ProjectInWeight).defined())
+            x = ops::linear(x, impl.global(R::ProjectInWeight));
+        x = x + torch::embedding(impl.global(R::PositionEmbedding), positions + 2);
+        for (int64_t l = 0; l < config.numLayers; ++l) {
+            auto h = pre ? norm(x, l, R::AttnNormWeight, R::AttnNormBias) : x;
+            auto q = split(ops::linear(h, impl.layer(l, R::QueryWeight)) + impl.layer(l, R::QueryBias));
+            auto k = split(ops::linear(h, impl.layer(l, R::KeyWeight)) + impl.layer(l, R::KeyBias));
+            auto v = split(ops::linear(h, impl.layer(l, R::ValueWeight)) + impl.layer(l, R::ValueBias));
+            auto [keys, values] = remember(l, k, v);
+            x = x + ops::linear(ops::attention(q, keys, values, blocked), impl.layer(l, R::AttnOutWeight))
+                + impl.layer(l, R::AttnOutBias);
+            if (!pre)
+                x = norm(x, l, R::AttnNormWeight, R::AttnNormBias);
+            h = pre ? norm(x, l, R::MlpNormWeight, R::MlpNormBias) : x;
+            h = ops::activate(ops::linear(h, impl.layer(l, R::MlpUpWeight)) + impl.layer(l, R::MlpUpBias), config.activation);
+            x = x + ops::linear(h, impl.layer(l, R::MlpDownWeight)) + impl.layer(l, R::MlpDownBias);
+            if (!pre)
+                x = norm(x, l, R::MlpNormWeight, R::MlpNormBias);
+        }
+        if (config.finalLayerNorm)
+            x = ops::layerNorm(x, impl.global(R::FinalNormWeight), impl.global(R::FinalNormBias), config.normEps);
+        if (impl.global(R::ProjectOutWeight).defined())
+            x = ops::linear(x, impl.global(R::ProjectOutWeight));
+        return x;
+    }
     if (isGpt2) {
-        if (total > config.maxPositions)
-            throw Error::badInput("sequence of " + std::to_string(total) + " tokens exceeds n_positions "
-                                  + std::to_string(config.maxPositions));
         x = x + torch::embedding(impl.global(R::PositionEmbedding), positions);
         for (int64_t l = 0; l < config.numLayers; ++l) {
             auto h = ops::layerNorm(x, impl.layer(l, R::AttnNormWeight), impl.layer(l, R::AttnNormBias), config.normEps);

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <numeric>
 
 using emo::model::KVCache;
 using emo::model::LanguageModel;
@@ -88,7 +89,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("storage");
-        for (const char* model : {"gpt2_tied", "llama_tied", "llama_untied_gqa"})
+        for (const char* model : {"gpt2_tied", "llama_tied", "llama_untied_gqa", "opt_pre_ln", "opt_post_ln_projected"})
             for (const char* storage : {"f32", "f16", "bf16"})
                 QTest::newRow((std::string(model) + "/" + storage).c_str()) << model << storage;
     }
@@ -172,6 +173,39 @@ private Q_SLOTS:
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     }
 
+    // OPTModel saves under "decoder." where OPTForCausalLM writes "model.decoder."; a stored copy of the tied
+    // head is accepted; a tensor the config does not have (project_in when word_embed_proj_dim == hidden_size)
+    // is refused by name.
+    void optVariants_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("change");
+        for (const char* model : {"opt_pre_ln", "opt_post_ln_projected"}) {
+            QTest::addRow("%s, decoder. prefix", model) << model << "prefix";
+            QTest::addRow("%s, tied head stored", model) << model << "head";
+        }
+    }
+    void optVariants()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, change);
+        const std::string name = model.toStdString();
+        const std::string folder = temp(std::string("opt_variant_") + QTest::currentDataTag());
+        rewriteModel(referenceFolder(name), folder, [&](Tensors& tensors) {
+            torch::Tensor embedding;
+            for (auto& entry : tensors) {
+                if (entry.first == "model.decoder.embed_tokens.weight")
+                    embedding = entry.second;
+                if (change == "prefix")
+                    entry.first = entry.first.substr(6);  // "model.decoder.x" → "decoder.x"
+            }
+            if (change == "head")
+                tensors.emplace_back("lm_head.weight", embedding.clone());
+        });
+        const double diff = maxAbsDiff(logitsOf(folder, reference(name, "input_ids")), reference(name, "logits"));
+        QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+    }
+
     // model.safetensors.index.json with two shards loads the same weights.
     void shardedCheckpoint()
     {
@@ -203,6 +237,8 @@ private Q_SLOTS:
         QTest::newRow("gpt2_tied") << "gpt2_tied" << "GPT2LMHeadModel";
         QTest::newRow("llama_tied") << "llama_tied" << "LlamaForCausalLM";
         QTest::newRow("llama_untied_gqa") << "llama_untied_gqa" << "LlamaForCausalLM";
+        QTest::newRow("opt_pre_ln") << "opt_pre_ln" << "OPTForCausalLM";
+        QTest::newRow("opt_post_ln_projected") << "opt_post_ln_projected" << "OPTForCausalLM";
     }
     void saveRoundTrip()
     {
@@ -252,6 +288,7 @@ private Q_SLOTS:
         QTest::newRow("gpt2 untied") << "gpt2" << false;
         QTest::newRow("llama tied") << "llama" << true;
         QTest::newRow("llama untied") << "llama" << false;
+        QTest::newRow("opt") << "opt" << true;
     }
     void createSaveLoad()
     {
@@ -289,6 +326,8 @@ private Q_SLOTS:
         QTest::newRow("gpt2_tied") << "gpt2_tied";
         QTest::newRow("llama_tied") << "llama_tied";
         QTest::newRow("llama_untied_gqa") << "llama_untied_gqa";
+        QTest::newRow("opt_pre_ln") << "opt_pre_ln";
+        QTest::newRow("opt_post_ln_projected") << "opt_post_ln_projected";
     }
     void kvCacheMatchesFullForward()
     {
@@ -432,6 +471,18 @@ private Q_SLOTS:
         QTest::newRow("llama gelu") << "llama_tied" << "config hidden_act=\"gelu\"" << QStringList{"hidden_act", "gelu"};
         QTest::newRow("vocab bigger than stored") << "gpt2_tied" << "config vocab_size=301" << QStringList{"transformer.wte.weight", "[301, 32]", "[300, 32]"};
         QTest::newRow("no weights") << "gpt2_tied" << "remove weights" << QStringList{"model.safetensors"};
+        QTest::newRow("opt without ffn_dim") << "opt_pre_ln" << "config -ffn_dim" << QStringList{"ffn_dim", "config.json"};
+        QTest::newRow("opt without bias") << "opt_pre_ln" << "config enable_bias=false" << QStringList{"enable_bias"};
+        QTest::newRow("opt without affine norms") << "opt_pre_ln" << "config layer_norm_elementwise_affine=false"
+                                                  << QStringList{"layer_norm_elementwise_affine"};
+        QTest::newRow("opt missing project_out") << "opt_post_ln_projected" << "drop model.decoder.project_out.weight"
+                                                 << QStringList{"model.decoder.project_out.weight", "[16, 32]", "missing"};
+        QTest::newRow("opt project_in not in config") << "opt_pre_ln" << "add model.decoder.project_in.weight"
+                                                      << QStringList{"model.decoder.project_in.weight", "unexpected"};
+        QTest::newRow("opt final norm of a post-LN model") << "opt_post_ln_projected" << "add model.decoder.final_layer_norm.weight"
+                                                           << QStringList{"model.decoder.final_layer_norm.weight", "unexpected"};
+        QTest::newRow("opt positions without the offset") << "opt_pre_ln" << "shrink model.decoder.embed_positions.weight"
+                                                          << QStringList{"model.decoder.embed_positions.weight", "[66, 32]"};
     }
     void badInput()
     {
@@ -457,6 +508,8 @@ private Q_SLOTS:
                     it->second = torch::cat({it->second, it->second}, 0);
                 if (what == "int")
                     it->second = it->second.to(torch::kLong);
+                if (what == "shrink")  // two rows fewer: OPT's position table without its offset
+                    it->second = it->second.narrow(0, 0, it->second.size(0) - 2).contiguous();
             }
         }, [&](nlohmann::json& config) {
             if (what != "config")
@@ -465,8 +518,9 @@ private Q_SLOTS:
                 config.erase(arg.substr(1));
             } else {
                 const auto eq = arg.find('=');
-                config[arg.substr(0, eq)] = nlohmann::json::parse(arg.substr(eq + 1).find_first_of("{\"0123456789") == 0
-                                                                      ? arg.substr(eq + 1) : "\"" + arg.substr(eq + 1) + "\"");
+                const std::string value = arg.substr(eq + 1);
+                const bool literal = value.find_first_of("{\"0123456789") == 0 || value == "true" || value == "false";
+                config[arg.substr(0, eq)] = nlohmann::json::parse(literal ? value : "\"" + value + "\"");
             }
         });
         if (what == "remove")
@@ -521,6 +575,29 @@ private Q_SLOTS:
         QCOMPARE(gpt2.toJson()["architectures"], nlohmann::json::array({"GPT2LMHeadModel"}));
         QVERIFY(gpt2.toJson()["n_inner"].is_null());
         QCOMPARE(gqa.toJson()["num_key_value_heads"], nlohmann::json(2));
+
+        const auto opt = ModelConfig::load(referenceFolder("opt_pre_ln") + "/config.json");
+        QCOMPARE(opt.intermediateSize, int64_t(64));  // ffn_dim
+        QCOMPARE(opt.embedProjDim, int64_t(32));
+        QVERIFY(opt.layerNormBefore);
+        QVERIFY(opt.finalLayerNorm);
+        QCOMPARE(opt.activation, std::string("relu"));
+        QCOMPARE(opt.bosTokenId, int64_t(2));
+        const auto post = ModelConfig::load(referenceFolder("opt_post_ln_projected") + "/config.json");
+        QCOMPARE(post.embedProjDim, int64_t(16));
+        QVERIFY(!post.layerNormBefore);
+        QVERIFY(!post.finalLayerNorm);  // post-LN: no final layer norm at all
+        auto removed = readJson(referenceFolder("opt_pre_ln") + "/config.json");
+        removed["_remove_final_layer_norm"] = true;
+        QVERIFY(!ModelConfig::fromJson(removed).finalLayerNorm);
+        for (const auto& config : {opt, post}) {
+            const auto again = ModelConfig::fromJson(config.toJson());
+            QCOMPARE(again.toJson(), config.toJson());
+            QCOMPARE(again.embedProjDim, config.embedProjDim);
+            QCOMPARE(again.layerNormBefore, config.layerNormBefore);
+            QCOMPARE(again.finalLayerNorm, config.finalLayerNorm);
+        }
+        QCOMPARE(post.toJson()["architectures"], nlohmann::json::array({"OPTForCausalLM"}));
         try {
             ModelConfig::fromJson(nlohmann::json{{"model_type", "gpt2"}}, "some/config.json");
             QFAIL("accepted an empty gpt2 config");
@@ -538,7 +615,19 @@ private Q_SLOTS:
         const auto model = LanguageModel::create(emo::io::ModelConfig::fromJson(small), 0);
         qInfo("GPT-2 small parameterCount() = %lld", static_cast<long long>(model->parameterCount()));
         QCOMPARE(model->parameterCount(), int64_t(124439808));
-        for (const char* name : {"gpt2_tied", "llama_tied", "llama_untied_gqa"}) {
+        // OPT-125M's 125,239,296 (pre-LN) and OPT-350M's 331,196,416 (post-LN, embeddings of 512 projected).
+        nlohmann::json opt125 = {{"model_type", "opt"}, {"vocab_size", 50272}, {"hidden_size", 768}, {"num_hidden_layers", 12},
+                                 {"num_attention_heads", 12}, {"ffn_dim", 3072}, {"max_position_embeddings", 2048},
+                                 {"word_embed_proj_dim", 768}, {"do_layer_norm_before", true}};
+        QCOMPARE(LanguageModel::create(emo::io::ModelConfig::fromJson(opt125), 0)->parameterCount(), int64_t(125239296));
+        nlohmann::json opt350 = opt125;
+        opt350.update({{"hidden_size", 1024}, {"num_hidden_layers", 24}, {"num_attention_heads", 16}, {"ffn_dim", 4096},
+                       {"word_embed_proj_dim", 512}, {"do_layer_norm_before", false}});
+        int64_t opt350Count = 0;  // from the table alone: 1.3 GB of weights are not worth creating here
+        for (const auto& [name, shape] : emo::model::hfTensorShapes(emo::io::ModelConfig::fromJson(opt350)))
+            opt350Count += std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<int64_t>());
+        QCOMPARE(opt350Count, int64_t(331196416));
+        for (const char* name : {"gpt2_tied", "llama_tied", "llama_untied_gqa", "opt_pre_ln", "opt_post_ln_projected"}) {
             int64_t stored = 0;
             for (const auto& entry : readAll(referenceFolder(name) + "/model.safetensors"))
                 stored += entry.second.numel();

@@ -25,8 +25,15 @@ io::ModelConfig tinyModelConfig(const std::string& arch, bool tied, const TinyMo
                 {"max_position_embeddings", options.positions}, {"rms_norm_eps", 1e-6},
                 {"rope_theta", 10000.0}, {"hidden_act", "silu"}, {"bos_token_id", eos},
                 {"eos_token_id", eos}, {"tie_word_embeddings", tied}, {"initializer_range", 0.02}};
+    } else if (arch == "opt") {  // tied is OPT's only head; pre-LN with the final layer norm, as OPT-125M
+        json = {{"model_type", "opt"}, {"vocab_size", vocab}, {"hidden_size", options.hidden},
+                {"num_hidden_layers", options.layers}, {"num_attention_heads", options.heads},
+                {"ffn_dim", options.intermediate}, {"max_position_embeddings", options.positions},
+                {"activation_function", "relu"}, {"do_layer_norm_before", true},
+                {"word_embed_proj_dim", options.hidden}, {"bos_token_id", eos}, {"eos_token_id", eos},
+                {"init_std", 0.02}};
     } else {
-        throw std::invalid_argument("tinyModelConfig: arch must be gpt2 or llama, not " + arch);
+        throw std::invalid_argument("tinyModelConfig: arch must be gpt2, llama or opt, not " + arch);
     }
     return io::ModelConfig::fromJson(json, "tiny " + arch + " config");
 }

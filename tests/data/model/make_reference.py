@@ -1,17 +1,19 @@
 #!/usr/bin/python3
-"""Tiny random GPT-2 / LLaMA models in exact Hugging Face layout, with reference logits.
+"""Tiny random GPT-2 / LLaMA / OPT models in exact Hugging Face layout, with reference logits.
 
 Run with /usr/bin/python3 (Debian's torch 1.13; the transformers package is not needed and not used):
     /usr/bin/python3 tests/data/model/make_reference.py
-Writes, for each of gpt2_tied, llama_tied and llama_untied_gqa, a folder with
-  config.json          as transformers writes it (GPT2LMHeadModel / LlamaForCausalLM)
+Writes, for each of gpt2_tied, llama_tied, llama_untied_gqa, opt_pre_ln and opt_post_ln_projected, a folder with
+  config.json          as transformers writes it (GPT2LMHeadModel / LlamaForCausalLM / OPTForCausalLM)
   model.safetensors    F32, HF tensor names (GPT-2: "transformer." prefix, Conv1D in x out; tied head omitted)
   reference.safetensors  input_ids [2, 12] I64, and logits [2, 12, V] F32 computed in float64 by the plain
                        PyTorch forward below from (a) the F32 weights, (b) the weights rounded to F16,
                        (c) the weights rounded to BF16 ("logits", "logits_f16_weights", "logits_bf16_weights").
-The forward passes are written from the transformers formulas (modeling_gpt2.py, modeling_llama.py), not
-from the C++ engine: gelu_new, LayerNorm, Conv1D, learned positions; RMSNorm, rotate_half rotary
-embeddings, SwiGLU, repeat_kv grouped-query attention.
+The forward passes are written from the transformers formulas (modeling_gpt2.py, modeling_llama.py,
+modeling_opt.py), not from the C++ engine: gelu_new, LayerNorm, Conv1D, learned positions; RMSNorm,
+rotate_half rotary embeddings, SwiGLU, repeat_kv grouped-query attention; OPT's learned positions offset by 2,
+biased q/k/v/out projections, ReLU fc1/fc2, pre-LN (OPT-125M and most sizes) or post-LN without a final
+layer norm (OPT-350M), project_in / project_out when word_embed_proj_dim differs from hidden_size.
 """
 import json
 import math
@@ -190,7 +192,76 @@ def llama_weights(cfg, g):
     return W
 
 
-# ---------------------------------------------------------------- the three models
+# ---------------------------------------------------------------- OPT (modeling_opt.py formulas)
+
+def opt_forward(W, cfg, ids):
+    B, T = ids.shape
+    D, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    hd = D // H
+    pre = cfg["do_layer_norm_before"]
+    eps = 1e-5  # nn.LayerNorm's default; OPT configs have no eps field
+    p = "model.decoder."
+    x = W[p + "embed_tokens.weight"][ids]                      # [B, T, word_embed_proj_dim]
+    if cfg["word_embed_proj_dim"] != D:
+        x = x @ W[p + "project_in.weight"].T
+    # OPTLearnedPositionalEmbedding: (cumsum(mask) * mask - 1) + offset 2; no padding here
+    x = x + W[p + "embed_positions.weight"][torch.arange(T) + 2]
+    for l in range(cfg["num_hidden_layers"]):
+        q = "%slayers.%d." % (p, l)
+        residual = x
+        h = layer_norm(x, W[q + "self_attn_layer_norm.weight"], W[q + "self_attn_layer_norm.bias"], eps) if pre else x
+        proj = lambda name: h @ W[q + "self_attn.%s.weight" % name].T + W[q + "self_attn.%s.bias" % name]
+        heads = lambda t: t.view(B, T, H, hd).transpose(1, 2)
+        # OPTAttention scales the query by head_dim^-0.5 after its bias; the softmax sees the same scores
+        y = causal_softmax_attention(heads(proj("q_proj")), heads(proj("k_proj")), heads(proj("v_proj")))
+        y = y.transpose(1, 2).reshape(B, T, D)
+        x = residual + y @ W[q + "self_attn.out_proj.weight"].T + W[q + "self_attn.out_proj.bias"]
+        if not pre:
+            x = layer_norm(x, W[q + "self_attn_layer_norm.weight"], W[q + "self_attn_layer_norm.bias"], eps)
+        residual = x
+        h = layer_norm(x, W[q + "final_layer_norm.weight"], W[q + "final_layer_norm.bias"], eps) if pre else x
+        h = torch.relu(h @ W[q + "fc1.weight"].T + W[q + "fc1.bias"])
+        x = residual + h @ W[q + "fc2.weight"].T + W[q + "fc2.bias"]
+        if not pre:
+            x = layer_norm(x, W[q + "final_layer_norm.weight"], W[q + "final_layer_norm.bias"], eps)
+    if pre and not cfg.get("_remove_final_layer_norm", False):
+        x = layer_norm(x, W[p + "final_layer_norm.weight"], W[p + "final_layer_norm.bias"], eps)
+    if cfg["word_embed_proj_dim"] != D:
+        x = x @ W[p + "project_out.weight"].T
+    return x @ W[p + "embed_tokens.weight"].T                  # the head is tied to embed_tokens
+
+
+def opt_weights(cfg, g):
+    D, V, L = cfg["hidden_size"], cfg["vocab_size"], cfg["num_hidden_layers"]
+    E, F, P = cfg["word_embed_proj_dim"], cfg["ffn_dim"], cfg["max_position_embeddings"]
+    r = lambda *shape, std: torch.randn(*shape, generator=g) * std
+    p = "model.decoder."
+    W = {p + "embed_tokens.weight": r(V, E, std=0.5), p + "embed_positions.weight": r(P + 2, D, std=0.3)}
+    if cfg["do_layer_norm_before"] and not cfg.get("_remove_final_layer_norm", False):
+        W[p + "final_layer_norm.weight"] = 1 + r(D, std=0.1)
+        W[p + "final_layer_norm.bias"] = r(D, std=0.1)
+    if E != D:
+        W[p + "project_in.weight"] = r(D, E, std=0.3)
+        W[p + "project_out.weight"] = r(E, D, std=0.3)
+    for l in range(L):
+        q = "%slayers.%d." % (p, l)
+        for name in ("q_proj", "k_proj", "v_proj"):
+            W[q + "self_attn.%s.weight" % name] = r(D, D, std=0.3)
+            W[q + "self_attn.%s.bias" % name] = r(D, std=0.1)
+        W[q + "self_attn.out_proj.weight"] = r(D, D, std=0.15)
+        W[q + "self_attn.out_proj.bias"] = r(D, std=0.05)
+        W[q + "self_attn_layer_norm.weight"] = 1 + r(D, std=0.1)
+        W[q + "self_attn_layer_norm.bias"] = r(D, std=0.1)
+        W[q + "fc1.weight"] = r(F, D, std=0.2)
+        W[q + "fc1.bias"] = r(F, std=0.1)
+        W[q + "fc2.weight"] = r(D, F, std=0.1)
+        W[q + "fc2.bias"] = r(D, std=0.05)
+        W[q + "final_layer_norm.weight"] = 1 + r(D, std=0.1)
+        W[q + "final_layer_norm.bias"] = r(D, std=0.1)
+    return W
+
+
+# ---------------------------------------------------------------- the models
 
 GPT2_TIED = {
     "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
@@ -217,10 +288,25 @@ LLAMA_TIED = {
 LLAMA_UNTIED_GQA = dict(LLAMA_TIED, num_key_value_heads=2, rope_theta=1000.0, tie_word_embeddings=False,
                         num_hidden_layers=3, intermediate_size=72)
 
+# OPT-125M's layout (pre-LN, final layer norm, word_embed_proj_dim == hidden_size), as OPTForCausalLM saves it.
+OPT_PRE_LN = {
+    "_remove_final_layer_norm": False, "activation_dropout": 0.0, "activation_function": "relu",
+    "architectures": ["OPTForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 2, "do_layer_norm_before": True,
+    "dropout": 0.1, "enable_bias": True, "eos_token_id": 2, "ffn_dim": 64, "hidden_size": 32, "init_std": 0.02,
+    "layer_norm_elementwise_affine": True, "layerdrop": 0.0, "max_position_embeddings": 64, "model_type": "opt",
+    "num_attention_heads": 4, "num_hidden_layers": 2, "pad_token_id": 1, "prefix": "</s>", "torch_dtype": "float32",
+    "use_cache": True, "vocab_size": 300, "word_embed_proj_dim": 32,
+}
+
+# OPT-350M's: post-LN, no final layer norm, embeddings of 16 projected in to 32 and out again.
+OPT_POST_LN_PROJECTED = dict(OPT_PRE_LN, do_layer_norm_before=False, word_embed_proj_dim=16, num_hidden_layers=3)
+
 MODELS = [
     ("gpt2_tied", GPT2_TIED, gpt2_weights, gpt2_forward, 1),
     ("llama_tied", LLAMA_TIED, llama_weights, llama_forward, 2),
     ("llama_untied_gqa", LLAMA_UNTIED_GQA, llama_weights, llama_forward, 3),
+    ("opt_pre_ln", OPT_PRE_LN, opt_weights, opt_forward, 4),
+    ("opt_post_ln_projected", OPT_POST_LN_PROJECTED, opt_weights, opt_forward, 5),
 ]
 
 
