@@ -240,6 +240,50 @@ private Q_SLOTS:
         QVERIFY(doc.contains("summary"));
     }
 
+    // An OPT folder as people have them (tied head, GPT-2 BPE files, tokenizer_config.json asking for BOS) through
+    // info, inspect (BOS prepended: every text token is predicted, CE as an in-process forward computes it),
+    // a short EMO run and sampling from its result.
+    void optFolderThroughTheCommands()
+    {
+        const std::string folder = emo::test::writeTinyModel(m_tmp + "/opt", "opt", true, 4);
+        {
+            std::ofstream config(folder + "/tokenizer_config.json");
+            config << R"({"add_bos_token": true, "bos_token": "<|endoftext|>"})";
+        }
+        const QString model = QString::fromStdString(folder);
+        auto run = runEmo({"info", "--model", model, "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QCOMPARE(nlohmann::json::parse(run.out.toStdString())["architecture"].get<std::string>(), std::string("opt"));
+
+        const std::string text = "the cat sat on the mat";
+        run = runEmo({"inspect", "--model", model, "--text", QString::fromStdString(text), "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto doc = nlohmann::json::parse(run.out.toStdString());
+        const auto tokenizer = emo::text::loadTokenizer(folder);
+        QVERIFY(tokenizer->addsBos());
+        std::vector<int64_t> ids{tokenizer->bosId()};
+        for (int64_t id : tokenizer->encode(text))
+            ids.push_back(id);
+        QCOMPARE(doc["tokens"].size(), ids.size() - 1);
+        auto lm = emo::model::LanguageModel::load(folder);
+        torch::NoGradGuard noGrad;
+        const auto logq = torch::log_softmax(lm->forward(torch::tensor(ids).unsqueeze(0))[0].to(torch::kDouble), -1);
+        for (size_t t = 0; t + 1 < ids.size(); ++t) {
+            QCOMPARE(doc["tokens"][t]["id"].get<int64_t>(), ids[t + 1]);
+            QVERIFY(std::abs(doc["tokens"][t]["ce"].get<double>() + logq[t][ids[t + 1]].item<double>()) < 1e-4);
+        }
+
+        const QString out = QString::fromStdString(m_tmp + "/opt-run");
+        run = runEmo({"train", "--model", model, "--data", QString::fromStdString(m_data), "--objective", "emo",
+                      "--steps", "2", "--batch", "2", "--block", "16", "--out", out}, 300000);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QCOMPARE(nlohmann::json::parse(readText(out.toStdString() + "/config.json"))["architectures"],
+                 nlohmann::json::array({"OPTForCausalLM"}));
+        run = runEmo({"sample", "--model", out, "--prompt", "the cat", "--max-new", "8", "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QCOMPARE(nlohmann::json::parse(run.out.toStdString())["samples"].size(), size_t(1));
+    }
+
     void trainWritesARunThatLoadsAndResumes()
     {
         const QString out = QString::fromStdString(m_tmp + "/run");
