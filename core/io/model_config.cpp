@@ -113,6 +113,14 @@ void readSizes(ModelConfig& config, const FieldReader& read, const SizeFields& f
     config.maxPositions = read.requiredInt(fields.positions);
 }
 
+void writeSizes(json& out, const ModelConfig& config, const SizeFields& fields)
+{
+    out[fields.hidden] = config.hiddenSize;
+    out[fields.layers] = config.numLayers;
+    out[fields.heads] = config.numHeads;
+    out[fields.positions] = config.maxPositions;
+}
+
 void readSpecialTokens(ModelConfig& config, const FieldReader& read)
 {
     config.bosTokenId = read.optionalTokenId("bos_token_id");
@@ -258,10 +266,7 @@ json ModelConfig::toJson() const
         out["torch_dtype"] = torchDtype;
     if (modelType == "gpt2") {
         out["architectures"] = json::array({"GPT2LMHeadModel"});
-        out["n_embd"] = hiddenSize;
-        out["n_layer"] = numLayers;
-        out["n_head"] = numHeads;
-        out["n_positions"] = maxPositions;
+        writeSizes(out, *this, kGpt2Sizes);
         out["n_inner"] = intermediateSize == 4 * hiddenSize ? json(nullptr) : json(intermediateSize);
         out["layer_norm_epsilon"] = normEps;
         out["activation_function"] = activation.empty() ? "gelu_new" : activation;
@@ -269,22 +274,16 @@ json ModelConfig::toJson() const
             out["n_ctx"] = maxPositions;
     } else if (modelType == "llama") {
         out["architectures"] = json::array({"LlamaForCausalLM"});
-        out["hidden_size"] = hiddenSize;
-        out["num_hidden_layers"] = numLayers;
-        out["num_attention_heads"] = numHeads;
+        writeSizes(out, *this, kHiddenSizes);
         out["num_key_value_heads"] = numKeyValueHeads;
         out["intermediate_size"] = intermediateSize;
-        out["max_position_embeddings"] = maxPositions;
         out["rms_norm_eps"] = normEps;
         out["rope_theta"] = ropeTheta;
         out["hidden_act"] = activation.empty() ? "silu" : activation;
     } else if (modelType == "opt") {
         out["architectures"] = json::array({"OPTForCausalLM"});
-        out["hidden_size"] = hiddenSize;
-        out["num_hidden_layers"] = numLayers;
-        out["num_attention_heads"] = numHeads;
+        writeSizes(out, *this, kHiddenSizes);
         out["ffn_dim"] = intermediateSize;
-        out["max_position_embeddings"] = maxPositions;
         out["activation_function"] = activation.empty() ? "relu" : activation;
         out["word_embed_proj_dim"] = embedProjDim;
         out["do_layer_norm_before"] = layerNormBefore;
