@@ -5,7 +5,8 @@
 
 namespace emo::widgets {
 
-// What the Model & data view shows of a loaded model (filled by the Session on the worker thread).
+// What the Model & data view shows of a model: described from its headers, then loaded (filled by the
+// Session on the worker thread).
 struct ModelCard {
     QString folder;
     QString name;             // folder name
@@ -17,7 +18,11 @@ struct ModelCard {
     qint64 heads = 0;
     qint64 context = 0;       // max positions
     bool tiedEmbeddings = false;
-    QString storedDtype;      // of model.safetensors
+    QString storedDtype;      // of the weight files
+    QString weightsLayout;    // "model.safetensors", "pytorch_model.bin.index.json", …
+    qint64 weightFiles = 0;
+    qint64 bytesOnDisk = 0;
+    bool weightsLoaded = false;  // false while only described (headers read)
     QString computeDtype;
     QString device;
     QString tokenizer;        // "sentencepiece", "gpt2-bpe"

@@ -167,8 +167,11 @@ void ModelDataView::setModelCard(const ModelCard& card)
     html += row(tr("Context"), tr("%1 tokens").arg(card.context));
     html += row(tr("Vocabulary"), tr("%1 (%2)").arg(locale.toString(card.vocabulary), card.tokenizer));
     html += row(tr("Embeddings"), card.tiedEmbeddings ? tr("tied to the LM head") : tr("separate LM head"));
-    html += row(tr("Stored as"), card.storedDtype);
-    html += row(tr("Computes in"), tr("%1 on %2").arg(card.computeDtype, card.device));
+    const QString files = card.weightFiles == 1 ? tr("1 file") : tr("%1 files").arg(card.weightFiles);
+    html += row(tr("Stored as"), tr("%1 in %2 (%3, %4)")
+                                     .arg(card.storedDtype, card.weightsLayout, files, locale.formattedDataSize(card.bytesOnDisk)));
+    html += row(tr("Computes in"), card.weightsLoaded ? tr("%1 on %2").arg(card.computeDtype, card.device)
+                                                      : tr("%1 (weights not loaded yet)").arg(card.computeDtype));
     html += row(tr("Memory (weights)"), locale.formattedDataSize(card.memoryBytes));
     html += row(tr("BLAS"), card.blas);
     html += row(tr("Training history"), card.hasRunHistory ? tr("yes (open it in Train)") : tr("none"));

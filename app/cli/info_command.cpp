@@ -1,9 +1,9 @@
 // emo info --model DIR [--json]: architecture, parameters, vocabulary, tokenizer, device, BLAS in use.
 #include "cli_command.h"
+#include "format.h"
 
 #include "io/model_config.h"
-#include "model/language_model.h"
-#include "model/stored_dtype.h"
+#include "model/model_description.h"
 #include "text/tokenizer.h"
 #include "util/device.h"
 #include "util/runtime.h"
@@ -31,15 +31,17 @@ public:
     int run() override
     {
         const torch::Device device = util::parseDevice(m_device);
-        auto model = model::LanguageModel::load(m_model, device);
-        const auto& config = model->config();
+        // No weight is read: a 7B folder is described from its headers at once.
+        const model::ModelDescription description = model::describeModelFolder(m_model);
+        const auto& config = description.config;
         auto tokenizer = text::loadTokenizer(m_model);
+        text::checkTokenizerFitsModel(*tokenizer, config.vocabSize, m_model);
         const auto blas = util::detectBlas();
 
         nlohmann::json info;
         info["model"] = m_model;
         info["architecture"] = config.modelType;
-        info["parameters"] = model->parameterCount();
+        info["parameters"] = description.parameters;
         info["layers"] = config.numLayers;
         info["hidden_size"] = config.hiddenSize;
         info["heads"] = config.numHeads;
@@ -48,7 +50,9 @@ public:
         info["max_positions"] = config.maxPositions;
         info["vocab_size"] = config.vocabSize;
         info["tied_embeddings"] = config.tieWordEmbeddings;
-        info["stored_dtype"] = model::storedWeightsDtype(m_model);
+        info["stored_dtype"] = description.storedDtype;
+        info["weights"] = {{"layout", description.weightsLayout}, {"files", description.weightFiles},
+                           {"bytes", description.bytesOnDisk}};
         info["tokenizer"] = {{"kind", tokenizer->kind()}, {"vocab_size", tokenizer->vocabSize()},
                              {"bos_id", tokenizer->bosId()}, {"eos_id", tokenizer->eosId()}, {"pad_id", tokenizer->padId()}};
         info["device"] = device.str();
@@ -63,10 +67,12 @@ public:
             std::cout << "model         " << m_model << "\n"
                       << "architecture  " << config.modelType << " (" << config.numLayers << " layers, d " << config.hiddenSize
                       << ", " << config.numHeads << " heads, " << config.numKeyValueHeads << " kv heads)\n"
-                      << "parameters    " << model->parameterCount() << "\n"
+                      << "parameters    " << description.parameters << "\n"
                       << "vocabulary    " << config.vocabSize << " (tokenizer " << tokenizer->kind() << ", "
                       << tokenizer->vocabSize() << " pieces)\n"
-                      << "stored dtype  " << info["stored_dtype"].get<std::string>() << "\n"
+                      << "weights       " << description.weightsLayout << " (" << description.weightFiles
+                      << (description.weightFiles == 1 ? " file, " : " files, ") << formatBytes(description.bytesOnDisk)
+                      << ", " << description.storedDtype << ")\n"
                       << "device        " << device.str() << ", " << at::get_num_threads() << " threads\n"
                       << "BLAS          " << blas.name << (blas.path.empty() ? "" : " (" + blas.path + ")") << "\n";
         }

@@ -237,6 +237,7 @@ void MainWindow::wireSession()
 
     connect(m_modelData, &widgets::ModelDataView::modelRequested, this, &MainWindow::openModel);
     connect(m_modelData, &widgets::ModelDataView::datasetRequested, this, &MainWindow::openDataset);
+    connect(s, &Session::modelDescribed, m_modelData, &widgets::ModelDataView::setModelCard);
     connect(s, &Session::modelLoaded, this, [this](const ModelCard& card) {
         m_modelData->setModelCard(card);
         m_modelFolder = card.folder;

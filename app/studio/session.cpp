@@ -13,7 +13,7 @@
 #include "text/sequence_convention.h"
 #include "model/language_model.h"
 #include "model/model_folder.h"
-#include "model/stored_dtype.h"
+#include "model/model_description.h"
 #include "text/tokenizer.h"
 #include "train/trainer.h"
 #include "util/device.h"
@@ -107,33 +107,40 @@ void Session::loadModel(const QString& folder)
 {
     runJob(Job::LoadingModel, [&] {
         const std::string path = folder.toStdString();
-        const ProgressCallback progress = reporter();
-        auto loaded = model::loadModelFolder(path, torch::kCPU, progress);
-        m_model = std::move(loaded.model);
-        m_tokenizer = std::move(loaded.tokenizer);
-        m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());
-        m_folder = path;
-        m_lastReport = {};
-
-        const auto& c = m_model->config();
+        // The description comes from headers only, so the view shows a 7B folder even where its weights
+        // would not fit in memory (loadModelFolder then says so).
+        const model::ModelDescription description = model::describeModelFolder(path);
+        const auto& c = description.config;
         widgets::ModelCard card;
         card.folder = folder;
         card.name = QFileInfo(folder).fileName();
         card.architecture = QString::fromStdString(c.modelType);
-        card.parameters = m_model->parameterCount();
+        card.parameters = description.parameters;
         card.vocabulary = c.vocabSize;
         card.layers = c.numLayers;
         card.hidden = c.hiddenSize;
         card.heads = c.numHeads;
         card.context = c.maxPositions;
         card.tiedEmbeddings = c.tieWordEmbeddings;
-        card.storedDtype = QString::fromStdString(model::storedWeightsDtype(path));
+        card.storedDtype = QString::fromStdString(description.storedDtype);
+        card.weightsLayout = QString::fromStdString(description.weightsLayout);
+        card.weightFiles = static_cast<qint64>(description.weightFiles);
+        card.bytesOnDisk = static_cast<qint64>(description.bytesOnDisk);
         card.computeDtype = QStringLiteral("float32");
-        card.device = QString::fromStdString(m_model->device().str());
-        card.tokenizer = QString::fromStdString(m_tokenizer->kind());
         card.memoryBytes = card.parameters * 4;
         card.blas = QString::fromStdString(util::detectBlas().name);
         card.hasRunHistory = std::filesystem::exists(path + "/metrics.jsonl");
+        Q_EMIT modelDescribed(card);
+
+        auto loaded = model::loadModelFolder(path, torch::kCPU, reporter());
+        m_model = std::move(loaded.model);
+        m_tokenizer = std::move(loaded.tokenizer);
+        m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());
+        m_folder = path;
+        m_lastReport = {};
+        card.device = QString::fromStdString(m_model->device().str());
+        card.tokenizer = QString::fromStdString(m_tokenizer->kind());
+        card.weightsLoaded = true;
         spdlog::info("loaded {} ({} parameters)", path, card.parameters);
         Q_EMIT modelLoaded(card);
     });

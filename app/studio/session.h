@@ -60,6 +60,7 @@ public Q_SLOTS:
     void runExperiment(const QString& kind, const QString& scale, const QString& folder);
 
 Q_SIGNALS:
+    void modelDescribed(const emo::widgets::ModelCard& card);  // from headers, before the weights load
     void modelLoaded(const emo::widgets::ModelCard& card);
     void datasetOpened(const emo::widgets::DatasetPreview& preview);
     void trainingProgress(const emo::train::TrainProgress& progress);

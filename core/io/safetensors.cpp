@@ -2,16 +2,12 @@
 
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/read_only_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <set>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace emo::io {
 
@@ -43,48 +39,6 @@ const DTypeName& entry(SafetensorsDType dtype)
         if (e.dtype == dtype)
             return e;
     throw Error::runtime("unknown safetensors dtype value " + std::to_string(static_cast<int>(dtype)));
-}
-
-// Closes the descriptor on every path out of a function.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : m_fd(fd) {}
-    ~FileDescriptor() { if (m_fd >= 0) ::close(m_fd); }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
-
-FileDescriptor openForReading(const std::string& path)
-{
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw Error::badInput(path + ": cannot open safetensors file: " + std::strerror(errno));
-    return FileDescriptor(fd);
-}
-
-// Reads exactly `size` bytes at `offset`; false when the file ends first.
-bool readExactly(int fd, void* buffer, uint64_t size, uint64_t offset, const std::string& path)
-{
-    auto bytes = static_cast<char*>(buffer);
-    while (size > 0) {
-        const std::size_t chunk = static_cast<std::size_t>(std::min<uint64_t>(size, 1u << 30));
-        ssize_t got = ::pread(fd, bytes, chunk, static_cast<off_t>(offset));
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            throw Error::runtime(path + ": read failed: " + std::strerror(errno));
-        }
-        if (got == 0)
-            return false;
-        bytes += got;
-        offset += static_cast<uint64_t>(got);
-        size -= static_cast<uint64_t>(got);
-    }
-    return true;
 }
 
 uint64_t readLittleEndianU64(const unsigned char* bytes)
@@ -183,19 +137,14 @@ SafetensorsDType fromScalarType(torch::ScalarType type)
 
 SafetensorsFile SafetensorsFile::open(const std::string& path)
 {
-    FileDescriptor fd = openForReading(path);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0)
-        throw Error::badInput(path + ": cannot stat: " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw Error::badInput(path + ": not a regular file");
-    const uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+    const util::ReadOnlyFile input = util::ReadOnlyFile::open(path, "safetensors file");
+    const uint64_t fileSize = input.size();
     if (fileSize < 8)
         throw Error::badInput(path + ": truncated safetensors file (" + std::to_string(fileSize) +
                               " bytes, shorter than the 8-byte header length)");
 
     unsigned char lengthBytes[8];
-    if (!readExactly(fd.get(), lengthBytes, 8, 0, path))
+    if (!input.readAt(lengthBytes, 8, 0))
         throw Error::badInput(path + ": truncated safetensors file");
     const uint64_t headerSize = readLittleEndianU64(lengthBytes);
     if (headerSize < 2)
@@ -210,7 +159,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path)
                               " bytes); truncated or not a safetensors file");
 
     std::string headerText(static_cast<std::size_t>(headerSize), '\0');
-    if (!readExactly(fd.get(), headerText.data(), headerSize, 8, path))
+    if (!input.readAt(headerText.data(), headerSize, 8))
         throw Error::badInput(path + ": truncated safetensors file");
 
     nlohmann::json header;
@@ -276,8 +225,8 @@ torch::Tensor SafetensorsFile::load(const std::string& name) const
     const uint64_t bytes = info->end - info->begin;
     if (bytes == 0)
         return tensor;
-    FileDescriptor fd = openForReading(m_path);
-    if (!readExactly(fd.get(), tensor.data_ptr(), bytes, m_dataOffset + info->begin, m_path))
+    const util::ReadOnlyFile input = util::ReadOnlyFile::open(m_path, "safetensors file");
+    if (!input.readAt(tensor.data_ptr(), bytes, m_dataOffset + info->begin))
         throw Error::badInput(m_path + ": tensor '" + name + "': file ended before its data (changed since opened?)");
     if (info->dtype == SafetensorsDType::BOOL) {
         // torch assumes a bool byte is 0 or 1; anything else is undefined behaviour downstream.

@@ -2,6 +2,7 @@
 
 #include "io/safetensors.h"
 #include "model/architecture.h"
+#include "model/checkpoint_storage.h"
 #include "model/transformer_ops.h"
 #include "util/error.h"
 #include "util/atomic_file.h"
@@ -54,121 +55,19 @@ void checkActivation(const io::ModelConfig& config)
                               + config.activation + "'");
 }
 
-// The storage of an HF folder: tensor name → the shard file holding it.
-struct Storage {
-    std::vector<io::SafetensorsFile> files;
-    std::map<std::string, std::size_t> fileOf;
-};
-
-Storage openStorage(const std::string& folder)
-{
-    Storage storage;
-    const fs::path single = fs::path(folder) / "model.safetensors";
-    const fs::path index = fs::path(folder) / "model.safetensors.index.json";
-    std::vector<std::string> shardNames;
-    if (fs::exists(single)) {  // transformers also prefers the single file over an index
-        shardNames.push_back("model.safetensors");
-    } else if (fs::exists(index)) {
-        nlohmann::json document;
-        try {
-            document = nlohmann::json::parse(util::readTextFile(index.string()));
-        } catch (const nlohmann::json::exception& error) {
-            throw Error::badInput(index.string() + ": invalid JSON: " + error.what());
-        }
-        if (!document.is_object() || !document.contains("weight_map") || !document["weight_map"].is_object())
-            throw Error::badInput(index.string() + ": field 'weight_map' is missing");
-        for (const auto& entry : document["weight_map"].items()) {
-            if (!entry.value().is_string())
-                throw Error::badInput(index.string() + ": weight_map entry '" + entry.key() + "' is not a file name");
-            const std::string shard = entry.value().get<std::string>();
-            if (shard.find('/') != std::string::npos || shard == "..")
-                throw Error::badInput(index.string() + ": weight_map entry '" + entry.key() + "' names a file outside the folder");
-            if (std::find(shardNames.begin(), shardNames.end(), shard) == shardNames.end())
-                shardNames.push_back(shard);
-        }
-    } else {
-        throw Error::badInput(folder + ": no model.safetensors or model.safetensors.index.json");
-    }
-    for (const std::string& shard : shardNames) {
-        storage.files.push_back(io::SafetensorsFile::open((fs::path(folder) / shard).string()));
-        for (const auto& info : storage.files.back().tensors()) {
-            if (storage.fileOf.count(info.name))
-                throw Error::badInput(storage.files.back().path() + ": tensor '" + info.name
-                                      + "' is stored twice (also in " + storage.files[storage.fileOf[info.name]].path() + ")");
-            storage.fileOf[info.name] = storage.files.size() - 1;
-        }
-    }
-    return storage;
-}
-
-bool isFloatingStorage(io::SafetensorsDType dtype)
-{
-    return dtype == io::SafetensorsDType::F32 || dtype == io::SafetensorsDType::F16
-        || dtype == io::SafetensorsDType::BF16 || dtype == io::SafetensorsDType::F64;
-}
-
-// Checks every stored tensor against the table before any data is read: missing, mis-shaped, non-float
-// and extra tensors each throw naming the tensor. Returns the prefix the checkpoint uses.
-std::string validateStorage(const Storage& storage, const Architecture& arch, const io::ModelConfig& config,
-                            const std::string& folder)
-{
-    const TensorSpec& embedding = arch.globals.front();
-    std::string prefix = arch.prefixes.front();
-    for (const std::string& candidate : arch.prefixes)
-        if (storage.fileOf.count(candidate + embedding.name)) {
-            prefix = candidate;
-            break;
-        }
-
-    std::set<std::string> known;
-    auto check = [&](const std::string& name, const TensorSpec& spec, bool required) {
-        known.insert(name);
-        const auto found = storage.fileOf.find(name);
-        const auto expected = expectedShape(spec, config);
-        if (found == storage.fileOf.end()) {
-            if (required)
-                throw Error::badInput(folder + ": missing tensor '" + name + "' (expected shape "
-                                      + shapeString(expected) + ")");
-            return;
-        }
-        const io::SafetensorsFile& file = storage.files[found->second];
-        const io::SafetensorsTensorInfo* info = file.find(name);
-        if (info->shape != expected)
-            throw Error::badInput(file.path() + ": tensor '" + name + "' has shape " + shapeString(info->shape)
-                                  + ", expected " + shapeString(expected));
-        if (!isFloatingStorage(info->dtype))
-            throw Error::badInput(file.path() + ": tensor '" + name + "' has dtype " + io::toString(info->dtype)
-                                  + ", expected F32, F16 or BF16");
-    };
-    // A tensor the config does not have stays unknown, so a stored one is reported as unexpected.
-    for (const TensorSpec& spec : arch.globals)
-        if (isPresent(spec, config))
-            check(prefix + spec.name, spec, true);
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-        for (const TensorSpec& spec : arch.layers)
-            if (isPresent(spec, config))
-                check(prefix + layerName(spec.name, layer), spec, true);
-    // A tied head may still be stored (transformers ties it to the embedding and ignores the copy).
-    check(arch.head.name, arch.head, !config.tieWordEmbeddings);
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-        for (const char* buffer : arch.ignoredBuffers)
-            known.insert(prefix + layerName(buffer, layer));
-
-    for (const auto& entry : storage.fileOf)
-        if (!known.count(entry.first))
-            throw Error::badInput(storage.files[entry.second].path() + ": unexpected tensor '" + entry.first
-                                  + "' for a " + config.modelType + " model with " + std::to_string(config.numLayers)
-                                  + " layers");
-    return prefix;
-}
-
 } // namespace
 
 LanguageModel::LanguageModel(const io::ModelConfig& config)
     : m_impl(std::make_shared<Impl>())
 {
+    checkSupported(config);
     m_impl->config = config;
     m_impl->arch = &architectureFor(config);
+}
+
+void LanguageModel::checkSupported(const io::ModelConfig& config)
+{
+    architectureFor(config);
     checkActivation(config);
     if (config.modelType == "llama" && config.activation != "silu" && config.activation != "swish")
         throw Error::badInput("config.json: field 'hidden_act' must be silu for llama, found '" + config.activation + "'");
@@ -233,9 +132,8 @@ std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& folder, to
     dtypeName(computeType);  // refuses non-float compute types
     const io::ModelConfig config = io::ModelConfig::load((fs::path(folder) / "config.json").string());
     std::shared_ptr<LanguageModel> model(new LanguageModel(config));
-    const Storage storage = openStorage(folder);
-    const std::string prefix = validateStorage(storage, *model->m_impl->arch, config, folder);
-    const std::string savePrefix = model->m_impl->arch->prefixes.front();
+    const CheckpointStorage storage = CheckpointStorage::open(folder);
+    const std::string prefix = storage.validate(*model->m_impl->arch, config);
 
     const int64_t total = int64_t(hfTensorShapes(config).size());
     int64_t done = 0;
@@ -243,8 +141,7 @@ std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& folder, to
     buildParameters(*model, *model->m_impl, [&](const std::string& name, const TensorSpec&, const std::vector<int64_t>&) {
         const bool isHead = name == model->m_impl->arch->head.name;
         const std::string stored = isHead ? name : prefix + name;
-        const io::SafetensorsFile& file = storage.files[storage.fileOf.at(stored)];
-        torch::Tensor tensor = file.load(stored).to(device, computeType).contiguous();
+        torch::Tensor tensor = storage.load(stored).to(device, computeType).contiguous();
         if (progress && !progress({"loading", ++done, total}))
             throw Error::cancelled("loading " + folder + " cancelled");
         return tensor;

@@ -19,7 +19,11 @@ public:
     // Random initialisation (as transformers does: normal(0, initializer_range), zero biases, unit norms).
     static std::shared_ptr<LanguageModel> create(const io::ModelConfig& config, uint64_t seed);
 
-    // Loads config.json + model.safetensors (or model.safetensors.index.json shards) from an HF folder,
+    // Throws emo::Error(BadInput) naming the config field this engine cannot run (family, activation).
+    static void checkSupported(const io::ModelConfig& config);
+
+    // Loads config.json and the weights (model.safetensors, pytorch_model.bin, or either's sharded index;
+    // see CheckpointStorage) from an HF folder,
     // converting F16/BF16/F32 storage to `computeType` on `device`. Unknown architecture, missing, extra
     // or mis-shaped tensors throw emo::Error(BadInput) naming the tensor and the expected shape.
     static std::shared_ptr<LanguageModel> load(const std::string& folder, torch::Device device = torch::kCPU,

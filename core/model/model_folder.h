@@ -1,5 +1,6 @@
 #pragma once
 #include "model/language_model.h"
+#include "model/model_description.h"
 #include "text/tokenizer.h"
 #include "util/progress.h"
 
@@ -14,8 +15,13 @@ struct ModelFolder {
     std::unique_ptr<text::Tokenizer> tokenizer;
 };
 
-// LanguageModel::load + text::loadTokenizer + text::checkTokenizerFitsModel: what every command and the app
-// do before they use a folder. Errors as those functions throw them (emo::Error(BadInput) naming the folder).
+// Throws emo::Error(BadInput) naming the folder, the memory its float32 weights need and the memory
+// available, when they would not fit: a clear message instead of the kernel's OOM killer halfway through.
+void checkFitsInMemory(const ModelDescription& description, const std::string& folder);
+
+// describeModelFolder, text::loadTokenizer + checkTokenizerFitsModel, checkFitsInMemory, then
+// LanguageModel::load: what every command and the app do before they use a folder, every check before
+// the weights are read. Errors as those functions throw them (emo::Error(BadInput) naming the folder).
 ModelFolder loadModelFolder(const std::string& folder, torch::Device device = torch::kCPU,
                             const ProgressCallback& progress = {});
 

@@ -28,6 +28,12 @@ std::string dtypeName(torch::ScalarType type)
     case torch::kFloat16: return "float16";
     case torch::kBFloat16: return "bfloat16";
     case torch::kFloat64: return "float64";
+    case torch::kInt64: return "int64";
+    case torch::kInt32: return "int32";
+    case torch::kInt16: return "int16";
+    case torch::kInt8: return "int8";
+    case torch::kUInt8: return "uint8";
+    case torch::kBool: return "bool";
     default: return c10::toString(type);
     }
 }

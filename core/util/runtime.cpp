@@ -44,6 +44,17 @@ int64_t residentBytes()
     return statm ? resident * int64_t(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+int64_t availableMemoryBytes()
+{
+    if (const char* override = std::getenv("EMO_AVAILABLE_MEMORY"))
+        return std::strtoll(override, nullptr, 10);
+    std::ifstream meminfo("/proc/meminfo");
+    for (std::string line; std::getline(meminfo, line);)
+        if (line.rfind("MemAvailable:", 0) == 0)
+            return std::strtoll(line.c_str() + 13, nullptr, 10) * 1024;  // "MemAvailable:  123456 kB"
+    return -1;
+}
+
 int64_t peakResidentBytes()
 {
     struct rusage usage {};

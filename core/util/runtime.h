@@ -33,4 +33,8 @@ int physicalCoreCount();
 int64_t residentBytes();
 int64_t peakResidentBytes();
 
+// Memory the kernel could give this process now without swapping (/proc/meminfo MemAvailable; bytes, -1
+// where it cannot say). EMO_AVAILABLE_MEMORY (bytes) overrides it, so tests can act out a small machine.
+int64_t availableMemoryBytes();
+
 } // namespace emo::util

@@ -284,6 +284,38 @@ private Q_SLOTS:
         QCOMPARE(nlohmann::json::parse(run.out.toStdString())["samples"].size(), size_t(1));
     }
 
+    // A torch.save folder (pytorch_model.bin) goes through the commands as a safetensors one does; a 7B
+    // folder is described from its header (sparse file: reading a weight would take minutes, not ms).
+    void checkpointLayoutsThroughTheCommands()
+    {
+        const std::string bin = m_tmp + "/gpt2_bin";
+        std::filesystem::create_directories(bin);
+        std::filesystem::copy(emo::test::dataPath("checkpoints/gpt2_bin"), bin, std::filesystem::copy_options::recursive);
+        emo::test::writeByteLevelBpeTokenizer(bin, 43);  // 300 pieces, the model's vocab_size
+        auto run = runEmo({"info", "--model", QString::fromStdString(bin), "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        auto info = nlohmann::json::parse(run.out.toStdString());
+        QCOMPARE(info["weights"]["layout"].get<std::string>(), std::string("pytorch_model.bin"));
+        QCOMPARE(info["parameters"].get<int64_t>(), emo::model::LanguageModel::load(bin)->parameterCount());
+        run = runEmo({"sample", "--model", QString::fromStdString(bin), "--prompt", "the cat", "--max-new", "4", "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+
+        const std::string big = emo::test::writeSparseLlama7b(m_tmp + "/llama7b");
+        emo::test::writeByteLevelBpeTokenizer(big, 43);
+        run = runEmo({"info", "--model", QString::fromStdString(big), "--json"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        info = nlohmann::json::parse(run.out.toStdString());
+        QCOMPARE(info["parameters"].get<int64_t>(), int64_t(6'738'415'616));
+        QCOMPARE(info["stored_dtype"].get<std::string>(), std::string("float16"));
+        QVERIFY(info["weights"]["bytes"].get<uint64_t>() > 13'000'000'000ull);
+        // Sampling would load 25 GiB of float32 weights: refused up front, naming the folder and the sizes.
+        QProcessEnvironment small = QProcessEnvironment::systemEnvironment();
+        small.insert("EMO_AVAILABLE_MEMORY", QString::number(8ll << 30));
+        run = runEmo({"sample", "--model", QString::fromStdString(big), "--prompt", "the", "--max-new", "1"}, 300000, small);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains("need 25.1 GiB as float32") && run.err.contains("llama7b"), qPrintable(run.err));
+    }
+
     void trainWritesARunThatLoadsAndResumes()
     {
         const QString out = QString::fromStdString(m_tmp + "/run");

@@ -458,7 +458,7 @@ private Q_SLOTS:
         QTest::newRow("gqa k_proj as mha") << "llama_untied_gqa" << "widen model.layers.2.self_attn.k_proj.weight"
                                            << QStringList{"model.layers.2.self_attn.k_proj.weight", "[32, 32]", "[16, 32]"};
         QTest::newRow("integer tensor") << "llama_tied" << "int model.norm.weight"
-                                       << QStringList{"model.norm.weight", "I64"};
+                                       << QStringList{"model.norm.weight", "int64"};
         QTest::newRow("unknown model_type") << "gpt2_tied" << "config model_type=mistral" << QStringList{"mistral", "model_type"};
         QTest::newRow("no model_type") << "gpt2_tied" << "config -model_type" << QStringList{"model_type", "config.json"};
         QTest::newRow("gpt2 without n_embd") << "gpt2_tied" << "config -n_embd" << QStringList{"n_embd", "config.json"};

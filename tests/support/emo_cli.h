@@ -1,6 +1,7 @@
 #pragma once
 // Runs the `emo` executable as a user does (tests that define EMO_CLI_PATH: tests/cli, tests/gui).
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -12,9 +13,11 @@ struct CliRun {
     QString err;
 };
 
-inline CliRun runEmo(const QStringList& args, int timeoutMs = 300000)
+inline CliRun runEmo(const QStringList& args, int timeoutMs = 300000,
+                     const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.start(QStringLiteral(EMO_CLI_PATH), args);
     if (!process.waitForFinished(timeoutMs)) {
         process.kill();

@@ -1,8 +1,11 @@
 #include "support/tiny_models.h"
 
+#include "model/architecture.h"
 #include "model/language_model.h"
 #include "support/tiny_tokenizer.h"
 
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace emo::test {
@@ -61,6 +64,42 @@ std::string writeTinyModel(const std::string& folder, const std::string& arch, b
     createTinyModel(arch, tied, seed, options)->save(folder, options.storageType);
     if (options.writeTokenizer)
         writeByteLevelBpeTokenizer(folder, options.tokenizerMerges);
+    return folder;
+}
+
+std::string writeSparseLlama7b(const std::string& folder)
+{
+    TinyModelOptions options;
+    options.vocab = 32000;
+    options.hidden = 4096;
+    options.layers = 32;
+    options.heads = 32;
+    options.kvHeads = 32;
+    options.intermediate = 11008;
+    options.positions = 2048;
+    options.writeTokenizer = false;
+    const io::ModelConfig config = tinyModelConfig("llama", false, options);
+    std::filesystem::create_directories(folder);
+    config.save(folder + "/config.json");
+    nlohmann::ordered_json header = {{"__metadata__", {{"format", "pt"}}}};
+    uint64_t offset = 0;
+    for (const auto& [name, shape] : model::hfTensorShapes(config)) {
+        uint64_t bytes = 2;
+        for (int64_t size : shape)
+            bytes *= uint64_t(size);
+        header[name] = {{"dtype", "F16"}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
+    }
+    std::string text = header.dump();
+    text.append((8 - text.size() % 8) % 8, ' ');
+    const std::string path = folder + "/model.safetensors";
+    {
+        std::ofstream out(path, std::ios::binary);
+        const uint64_t size = text.size();
+        out.write(reinterpret_cast<const char*>(&size), 8);
+        out.write(text.data(), std::streamsize(text.size()));
+    }
+    std::filesystem::resize_file(path, 8 + text.size() + offset);
     return folder;
 }
 

@@ -43,4 +43,9 @@ std::shared_ptr<model::LanguageModel> createTinyModel(const std::string& arch /*
 std::string writeTinyModel(const std::string& folder, const std::string& arch /*"gpt2"|"llama"*/, bool tied,
                            uint64_t seed, const TinyModelOptions& options = {});
 
+// A LLaMA-7B folder (config.json, model.safetensors with the real header in F16 and a sparse data section:
+// 13.5 GB on paper, a few KB on disk) for tests that a folder is described without reading its weights.
+// No tokenizer. Returns `folder`.
+std::string writeSparseLlama7b(const std::string& folder);
+
 } // namespace emo::test
