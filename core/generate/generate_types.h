@@ -21,7 +21,7 @@ struct SampleSettings {
     bool stopAtEos = true;
     int64_t minNewTokens = 0;   // EOS cannot be drawn before this many new tokens (Hugging Face's min_new_tokens)
     SamplingMode mode = SamplingMode::Ancestral;
-    int64_t eosId = -1;         // -1: the tokenizer's EOS, else the model config's
+    int64_t eosId = -1;         // -1: the tokenizer's stop ids (generation_config.json's eos list), else the config's
     int64_t maxBatchRows = 64;  // rows (prompts × samples) decoded together; prompts are never split
 };
 

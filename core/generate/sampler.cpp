@@ -123,9 +123,17 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
     const int64_t vocab = config.vocabSize;
     const int64_t n = settings.samplesPerPrompt;
     const bool greedy = settings.mode == SamplingMode::Greedy || settings.temperature <= 0.0;
-    int64_t eos = settings.eosId;
-    if (eos < 0)
-        eos = m_tokenizer ? m_tokenizer->eosId() : config.eosTokenId;
+    // The ids that end a continuation: the one asked for, else the tokenizer's (generation_config.json's list
+    // where the folder has one), else the model config's.
+    std::vector<int64_t> stops;
+    if (settings.eosId >= 0)
+        stops = {settings.eosId};
+    else if (m_tokenizer)
+        stops = m_tokenizer->stopIds();
+    else if (config.eosTokenId >= 0)
+        stops = {config.eosTokenId};
+    stops.erase(std::remove_if(stops.begin(), stops.end(), [&](int64_t id) { return id >= vocab; }), stops.end());
+    const auto isStop = [&](int64_t id) { return std::find(stops.begin(), stops.end(), id) != stops.end(); };
 
     size_t longest = 0;
     for (size_t p = 0; p < prompts.size(); ++p) {
@@ -217,9 +225,10 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
                     const auto& s = results[active[i]];
                     uniforms[i] = counterUniform(settings.seed, streamKeys[s.promptIndex], s.sampleIndex, step);
                 }
-            if (eos >= 0 && eos < vocab && step < settings.minNewTokens) {  // as HF's MinNewTokensLengthLogitsProcessor
+            if (!stops.empty() && step < settings.minNewTokens) {  // as HF's MinNewTokensLengthLogitsProcessor
                 next = next.clone();
-                next.select(1, eos).fill_(-std::numeric_limits<float>::infinity());
+                for (int64_t id : stops)
+                    next.select(1, id).fill_(-std::numeric_limits<float>::infinity());
             }
             const StepChoice choice = chooseTokens(next, settings, greedy, uniforms);
             ++stepsDone;
@@ -231,7 +240,7 @@ std::vector<Sample> Sampler::sampleIds(const std::vector<std::vector<int64_t>>& 
                 s.tokenIds.push_back(choice.ids[i]);
                 s.logprobs.push_back(choice.logprobs[i]);
                 s.modelLogprobs.push_back(choice.modelLogprobs[i]);
-                if (settings.stopAtEos && eos >= 0 && choice.ids[i] == eos)
+                if (settings.stopAtEos && isStop(choice.ids[i]))
                     s.finishedByEos = true;
                 else
                     keep.push_back(static_cast<int64_t>(i));

@@ -1,5 +1,6 @@
 #include "text/tokenizer.h"
 
+#include "text/generation_tokens.h"
 #include "text/gpt2_bpe_tokenizer.h"
 #include "text/sentencepiece_tokenizer.h"
 #include "text/utf8.h"
@@ -80,7 +81,9 @@ void applySpecialTokenNames(Gpt2BpeTokenizer& tokenizer, const fs::path& folder)
 
 } // namespace
 
-std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder)
+namespace {
+
+std::unique_ptr<Tokenizer> loadTokenizerFiles(const std::string& folder)
 {
     const fs::path dir(folder);
     if (!fs::is_directory(dir))
@@ -109,6 +112,23 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder)
                                                                      : "merges.txt but no vocab.json"));
     throw Error::badInput(folder + ": no tokenizer (expected vocab.json + merges.txt, tokenizer.json, or "
                           "tokenizer.model)");
+}
+
+} // namespace
+
+std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder)
+{
+    std::unique_ptr<Tokenizer> tokenizer = loadTokenizerFiles(folder);
+    GenerationTokenIds ids = readGenerationTokenIds(folder);
+    if (ids.empty())
+        return tokenizer;
+    std::vector<int64_t> all = ids.eos;
+    all.insert(all.end(), {ids.bos, ids.pad});
+    for (int64_t id : all)
+        if (id >= tokenizer->vocabSize())
+            throw Error::badInput(folder + "/generation_config.json: token id " + std::to_string(id)
+                                  + " is outside the tokenizer's " + std::to_string(tokenizer->vocabSize()) + " pieces");
+    return std::make_unique<GenerationTokens>(std::move(tokenizer), std::move(ids));
 }
 
 void checkTokenizerFitsModel(const Tokenizer& tokenizer, int64_t modelVocabSize, const std::string& folder)

@@ -19,6 +19,11 @@ public:
     virtual int64_t bosId() const = 0;  // -1 when the tokenizer has none
     virtual int64_t eosId() const = 0;
     virtual int64_t padId() const = 0;
+    // Ids that end a sampled continuation: EOS, or every eos_token_id generation_config.json lists.
+    virtual std::vector<int64_t> stopIds() const
+    {
+        return eosId() >= 0 ? std::vector<int64_t>{eosId()} : std::vector<int64_t>{};
+    }
     virtual std::string kind() const = 0;  // "gpt2-bpe" | "sentencepiece"
     // Hugging Face's add_bos_token: whether the family puts BOS before every document (LLaMA's
     // sentencepiece and OPT do; GPT-2 does not). text/sequence_convention.h applies it.
@@ -30,7 +35,7 @@ public:
 };
 
 // Loads the tokenizer of a Hugging Face folder: vocab.json + merges.txt, tokenizer.json (BPE), or
-// tokenizer.model (sentencepiece). Throws emo::Error(BadInput) naming the folder when none is there.
+// tokenizer.model (sentencepiece), with the special ids of generation_config.json where it has them. Throws emo::Error(BadInput) naming the folder when none is there.
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& folder);
 
 // A tokenizer may be smaller than the model's embedding (Hugging Face pads vocabularies to a multiple

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -380,6 +381,53 @@ private Q_SLOTS:
         QVERIFY(stopped.finishedByEos);
         QCOMPARE(stopped.tokenIds, std::vector<int64_t>{first});
         QCOMPARE(stopped.text, std::string());
+    }
+
+    // generation_config.json's eos_token_id list (LLaMA-3 ships two) ends a continuation at any of them.
+    void generationConfigStopIdsEndSampling()
+    {
+        QTemporaryDir folder;
+        const std::string dir = folder.path().toStdString();
+        test::writeByteLevelBpeTokenizer(dir, 0);
+        auto plain = text::loadTokenizer(dir);
+        auto model = test::createTinyModel("gpt2", true, 12, tinyOptions(plain->vocabSize()));
+        SampleSettings settings;
+        settings.mode = SamplingMode::Greedy;
+        settings.maxNewTokens = 10;
+        settings.stopAtEos = false;
+        const auto free = Sampler(*model, plain.get()).sampleIds({{5, 6}}, settings)[0].tokenIds;
+        // The third greedy token, as the second of two EOS ids (the first never comes: id 1 outside the run).
+        int64_t never = 0;
+        while (std::find(free.begin(), free.end(), never) != free.end())
+            ++never;
+        {
+            std::ofstream config(dir + "/generation_config.json");
+            config << R"({"bos_token_id": 1, "eos_token_id": [)" << never << ", " << free[2] << "]}";
+        }
+        auto tokenizer = text::loadTokenizer(dir);
+        QCOMPARE(tokenizer->stopIds(), (std::vector<int64_t>{never, free[2]}));
+        QCOMPARE(tokenizer->eosId(), never);
+        QCOMPARE(tokenizer->bosId(), int64_t(1));
+        settings.stopAtEos = true;
+        const auto stopped = Sampler(*model, tokenizer.get()).sampleIds({{5, 6}}, settings)[0];
+        const auto at = std::find(free.begin(), free.end(), free[2]);
+        QCOMPARE(stopped.tokenIds, std::vector<int64_t>(free.begin(), at + 1));
+        QVERIFY(stopped.finishedByEos);
+
+        std::ofstream(dir + "/generation_config.json") << R"({"eos_token_id": "</s>"})";
+        try {
+            text::loadTokenizer(dir);
+            QFAIL("a string eos_token_id was accepted");
+        } catch (const Error& error) {
+            QVERIFY2(QString(error.what()).contains("generation_config.json: field 'eos_token_id'"), error.what());
+        }
+        std::ofstream(dir + "/generation_config.json") << R"({"eos_token_id": 100000})";
+        try {
+            text::loadTokenizer(dir);
+            QFAIL("an eos_token_id outside the vocabulary was accepted");
+        } catch (const Error& error) {
+            QVERIFY2(QString(error.what()).contains("100000 is outside"), error.what());
+        }
     }
 
     void temperatureNearZeroIsGreedy()
