@@ -1,9 +1,11 @@
 // emo train: fine-tune a model with one objective; the run folder is an HF folder plus run files.
 #include "cli_command.h"
 
+#include "local_ranks.h"
 #include "objective_options.h"
 #include "train/trainer.h"
 #include "train_progress_printer.h"
+#include "util/error.h"
 
 namespace emo::cli {
 namespace {
@@ -26,11 +28,26 @@ public:
                            "model's own head as loaded, as in the paper)");
         command.add_option("--out", m_settings.outputDir, "Run folder to write")->required();
         command.add_flag("--json", m_json, "Print the result as one JSON document on stdout");
+        command.add_option("--nproc", m_processes,
+                           "Data-parallel processes on this machine (c10d Gloo); --batch is per process. Under "
+                           "torchrun, leave it out: RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT are read")
+            ->check(CLI::Range(1, 256));
     }
 
     int run() override
     {
         m_settings.objective = m_objective.settings();
+        m_settings.distributed = train::DistributedEnvironment::fromEnvironment();
+        if (m_processes > 1) {
+            if (m_settings.distributed.distributed())
+                throw Error::badInput("--nproc " + std::to_string(m_processes) + ": this process is already rank "
+                                      + std::to_string(m_settings.distributed.rank) + " of "
+                                      + std::to_string(m_settings.distributed.worldSize)
+                                      + " (WORLD_SIZE is set, as under torchrun); leave --nproc out");
+            m_settings.distributed.worldSize = m_processes;  // checked once here, not once per rank
+            train::Trainer::validateSettings(m_settings);
+            return runLocalRanks(m_processes);
+        }
         return runTraining(m_settings, m_json);
     }
 
@@ -38,6 +55,7 @@ private:
     train::TrainSettings m_settings;
     ObjectiveOptions m_objective;
     bool m_json = false;
+    int m_processes = 1;
 };
 
 } // namespace

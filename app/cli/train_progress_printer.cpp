@@ -71,6 +71,17 @@ void declareTrainerOptions(CLI::App& command, train::TrainSettings& t)
 int runTraining(const train::TrainSettings& settings, bool json)
 {
     train::Trainer trainer(settings);
+    if (settings.distributed.rank > 0) {  // rank 0 prints; the others only stop when asked, and say why they fail
+        installInterruptHandler();
+        try {
+            trainer.run([](const train::TrainProgress&) { return !interruptRequested(); });
+        } catch (const Error& e) {
+            if (e.kind() != Error::Kind::Cancelled)
+                throw;
+            return 130;
+        }
+        return 0;
+    }
     return runTrainingWith([&](const train::TrainProgressCallback& progress) { return trainer.run(progress); }, json);
 }
 

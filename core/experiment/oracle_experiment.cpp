@@ -275,7 +275,7 @@ OracleExperimentResult runOracleExperiment(const OracleExperimentSettings& s, co
         row.label = config.label;
         row.objective = kind.empty() ? objective::toString(config.objective.kind) : kind;
         for (const auto& metric : oracleMetrics())
-            row.metrics.push_back(values[metric.name].empty() ? eval::MetricValue{metric.name, 0.0, 0.0, 0}
+            row.metrics.push_back(values[metric.name].empty() ? eval::MetricValue{metric.name, 0.0, 0.0, 0, {}, {}}
                                                               : eval::summarizeMetric(metric.name, values[metric.name]));
         const double n = static_cast<double>(seeds.size());
         row.trainSeconds = seconds / n;

@@ -79,6 +79,7 @@ nlohmann::json settingsToJson(const TrainSettings& s)
         {"output_dir", s.outputDir},
         {"resume_dir", s.resumeDir},
         {"cost_embedding_from", s.costEmbeddingFrom},
+        {"world_size", s.distributed.worldSize},
     };
 }
 
@@ -129,6 +130,7 @@ TrainSettings settingsFromJson(const nlohmann::json& json, const std::string& so
     readField(json, "output_dir", &s.outputDir, source);
     readField(json, "resume_dir", &s.resumeDir, source);
     readField(json, "cost_embedding_from", &s.costEmbeddingFrom, source);
+    readField(json, "world_size", &s.distributed.worldSize, source);
     return s;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include "objective/objective_types.h"
+#include "train/distributed_environment.h"
 
 #include <cstdint>
 #include <limits>
@@ -44,6 +45,10 @@ struct TrainSettings {
     // folder = that model's LM head (same vocabulary size); "random:SEED" = a Gaussian [V, D] matrix (a
     // diagnostic: DEMD without geometry).
     std::string costEmbeddingFrom;
+    // Data parallel (emo train --nproc N, or under torchrun): batchSize blocks per process, so one optimizer
+    // step sees worldSize × batchSize × gradientAccumulation blocks, in the order a single process would
+    // see them at that batch. Rank 0 writes the run folder.
+    DistributedEnvironment distributed;
 };
 
 // What the trainer reports after each step, each validation, and while loading.

@@ -10,6 +10,7 @@
 #include "text/tokenizer.h"
 #include "train/batch_order.h"
 #include "train/block_objective.h"
+#include "train/data_parallel_group.h"
 #include "train/blocked_adamw.h"
 #include "train/gradients.h"
 #include "train/lr_schedule.h"
@@ -174,12 +175,15 @@ private:
     RunRecord runRecord(const std::string& status, const std::string& message) const;
     [[noreturn]] void failNonFinite(const std::string& what, double value, int64_t step);
     TrainResult result() const;
+    bool writesFiles() const { return m_settings.distributed.writesFiles(); }
+    void synchronize(const std::string& what) { if (m_group) m_group->barrier(what); }
 
     TrainSettings m_settings;
     TrainProgressCallback m_callback;
     Trainer::LossHook m_lossHook;
     torch::Device m_device;
     bool m_resuming = false;
+    std::unique_ptr<DataParallelGroup> m_group;  // null in a single process
 
     std::shared_ptr<model::LanguageModel> m_model;
     std::unique_ptr<text::Tokenizer> m_tokenizer;
@@ -268,6 +272,12 @@ RunRecord TrainingRun::checkResume()
             throw Error::badInput(std::string("resume: setting '") + key + "' differs from the run in " + s.resumeDir +
                                   " (was " + before.at(key).dump() + ", now " + now.at(key).dump() + ")");
     }
+    // Another world size would change the blocks each step sees, so the run would not continue exactly.
+    if (previous.settings.distributed.worldSize != s.distributed.worldSize)
+        throw Error::badInput("resume: the run in " + s.resumeDir + " was trained by "
+                              + std::to_string(previous.settings.distributed.worldSize) + " process(es) (world size), "
+                              + "this one has " + std::to_string(s.distributed.worldSize) + "; resume it with --nproc "
+                              + std::to_string(previous.settings.distributed.worldSize));
     return previous;
 }
 
@@ -279,6 +289,10 @@ void TrainingRun::prepareOutputFolder()
         throw Error::badInput("modelPath: no model folder given");
     if (!fs::is_directory(s.modelPath, ec))
         throw Error::badInput("modelPath: " + s.modelPath + " is not a folder");
+    if (!writesFiles()) {  // rank 0 prepares the folder; the others read it once it has
+        synchronize("waiting for rank 0 to prepare " + s.outputDir);
+        return;
+    }
     fs::create_directories(s.outputDir, ec);
     if (!fs::is_directory(s.outputDir, ec))
         throw Error::runtime("outputDir: cannot create " + s.outputDir);
@@ -294,6 +308,7 @@ void TrainingRun::prepareOutputFolder()
         throw Error::badInput("outputDir: " + s.outputDir +
                               " already holds a run (run.json); resume it or choose another folder");
     }
+    synchronize("preparing " + s.outputDir);
 }
 
 void TrainingRun::loadModel()
@@ -329,9 +344,11 @@ void TrainingRun::prepareCostEmbedding()
                                   std::to_string(vocab) + " tokens");
     } else {
         m_cost = costEmbeddingFor(s, *m_model, m_device);
-        m_cost.save(costPath);
+        if (writesFiles())
+            m_cost.save(costPath);
     }
-    copyTokenizerFiles(s.modelPath, s.outputDir);
+    if (writesFiles())
+        copyTokenizerFiles(s.modelPath, s.outputDir);
 }
 
 void TrainingRun::loadData()
@@ -447,7 +464,8 @@ void TrainingRun::restoreOrStart(const RunRecord& previous)
             throw Error::badInput("resume: the data now gives " + std::to_string(trainCount) +
                                   " training blocks, the saved run had " + std::to_string(state.trainBlocks));
         restoreState(state);
-        truncateMetrics(joinPath(s.outputDir, kMetricsJsonl), m_step);
+        if (writesFiles())
+            truncateMetrics(joinPath(s.outputDir, kMetricsJsonl), m_step);
         for (const auto& p : previous.steps)
             if (p.step <= m_step)
                 m_stepHistory.push_back(p);
@@ -459,8 +477,15 @@ void TrainingRun::restoreOrStart(const RunRecord& previous)
     } else {
         torch::manual_seed(s.seed);
         m_order = epochOrder(trainCount, s.seed, 0);
-        std::remove(joinPath(s.outputDir, kMetricsJsonl).c_str());
+        if (writesFiles())
+            std::remove(joinPath(s.outputDir, kMetricsJsonl).c_str());
         saveState("running");
+    }
+    if (m_group) {  // every rank starts from rank 0's parameters, whatever it loaded
+        std::vector<torch::Tensor> tensors;
+        for (const auto& p : m_parameters)
+            tensors.push_back(p.tensor);
+        m_group->broadcastInPlace(tensors, "sharing the parameters of rank 0");
     }
 }
 
@@ -550,6 +575,8 @@ RunRecord TrainingRun::runRecord(const std::string& status, const std::string& m
 
 void TrainingRun::saveState(const std::string& status, const std::string& message)
 {
+    if (!writesFiles())
+        return;
     captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
     writeRunJson(joinPath(m_settings.outputDir, kRunJson), runRecord(status, message));
 }
@@ -566,7 +593,8 @@ void TrainingRun::failNonFinite(const std::string& what, double value, int64_t s
     // run.json records the failure; model, state and cost files stay those of the last good save.
     const RunRecord record = runRecord("failed", message);
     try {
-        writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
+        if (writesFiles())
+            writeRunJson(joinPath(m_settings.outputDir, kRunJson), record);
     } catch (const std::exception&) {
         // the training error matters more than the record of it
     }
@@ -583,23 +611,37 @@ StepOutcome TrainingRun::trainStep()
     for (auto& group : m_optimizer->param_groups())
         group.options().set_lr(out.learningRate);
 
-    out.blocks = std::min(s.batchSize * s.gradientAccumulation, trainCount - m_position);
-    const auto indices = torch::tensor(
-        std::vector<int64_t>(m_order.begin() + m_position, m_order.begin() + m_position + out.blocks), torch::kInt64);
+    // The step's blocks are those a single process would see at worldSize × the batch; rank r takes the
+    // r-th run of batchSize × gradientAccumulation of them (the last, partial step may leave a rank none).
+    const int64_t perRank = s.batchSize * s.gradientAccumulation;
+    const int64_t world = s.distributed.worldSize;
+    out.blocks = std::min(perRank * world, trainCount - m_position);
+    const int64_t rankBegin = std::min(out.blocks, perRank * s.distributed.rank);
+    const int64_t rankBlocks = std::min(perRank, out.blocks - rankBegin);
+    const auto indices = torch::tensor(std::vector<int64_t>(m_order.begin() + m_position + rankBegin,
+                                                            m_order.begin() + m_position + rankBegin + rankBlocks),
+                                       torch::kInt64);
     dropGradients(*m_optimizer);  // freed, not zeroed: no gradient buffers live through the forward
     double demdPart = 0.0;
     bool haveDemd = false;
-    for (int64_t begin = 0; begin < out.blocks; begin += s.batchSize) {
-        const int64_t n = std::min(s.batchSize, out.blocks - begin);
+    double nonFinite = 0.0;  // a non-finite loss seen by this rank (all ranks stop together, after the sums)
+    for (int64_t begin = 0; begin < rankBlocks; begin += s.batchSize) {
+        const int64_t n = std::min(s.batchSize, rankBlocks - begin);
         const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
         auto r = blockObjective(*m_model, s.objective, ids, needsCost ? &m_cost : nullptr);
         torch::Tensor microLoss = r.loss;
         if (m_lossHook)
             microLoss = m_lossHook(m_step + 1, microLoss);
         const double value = microLoss.item<double>();
-        if (!std::isfinite(value))
-            failNonFinite("the loss", value, m_step + 1);
-        // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens.
+        if (!std::isfinite(value)) {
+            if (!m_group)
+                failNonFinite("the loss", value, m_step + 1);
+            nonFinite = value;
+            out.loss = value;
+            continue;
+        }
+        // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens
+        // (over all ranks': their gradients are summed below).
         const double weight = double(n) / double(out.blocks);
         (microLoss * weight).backward();
         out.loss += value * weight;
@@ -608,6 +650,26 @@ StepOutcome TrainingRun::trainStep()
             demdPart += r.demdPart * weight;
             haveDemd = true;
         }
+    }
+    if (m_group) {
+        const std::vector<double> sums = m_group->sum(
+            {out.loss, out.mlePart, demdPart, haveDemd ? 1.0 : 0.0, std::isnan(nonFinite) ? 1.0 : 0.0,
+             std::isinf(nonFinite) ? nonFinite : 0.0},
+            "summing the losses of step " + std::to_string(m_step + 1));
+        if (sums[4] > 0.0 || sums[5] != 0.0)
+            failNonFinite("the loss", sums[4] > 0.0 ? std::nan("") : sums[5], m_step + 1);
+        out.loss = sums[0];
+        out.mlePart = sums[1];
+        demdPart = sums[2];
+        haveDemd = sums[3] > 0.0;
+        // A parameter this rank's blocks gave no gradient still takes part, as zeros.
+        std::vector<torch::Tensor> gradients;
+        for (auto& p : m_parameters) {
+            if (!p.tensor.grad().defined())
+                p.tensor.mutable_grad() = torch::zeros_like(p.tensor);
+            gradients.push_back(p.tensor.grad());
+        }
+        m_group->sumInPlace(gradients, "summing the gradients of step " + std::to_string(m_step + 1));
     }
     if (haveDemd)
         out.demdPart = demdPart;
@@ -674,7 +736,9 @@ void TrainingRun::validate(TrainProgress* progress)
     double ceSum = 0.0, demdSum = 0.0;
     int64_t tokens = 0;
     const int64_t count = m_validationBlocks.size(0);
-    for (int64_t begin = 0; begin < count; begin += m_settings.batchSize) {
+    const int64_t world = m_settings.distributed.worldSize;
+    for (int64_t begin = m_settings.batchSize * m_settings.distributed.rank; begin < count;
+         begin += m_settings.batchSize * world) {  // rank r takes every world-th batch; the sums are shared below
         const int64_t n = std::min(m_settings.batchSize, count - begin);
         const auto ids = m_validationBlocks.narrow(0, begin, n).to(m_device);
         const auto r = blockObjective(*m_model, mle, ids, &m_cost);
@@ -683,6 +747,12 @@ void TrainingRun::validate(TrainProgress* progress)
         tokens += r.validCount;
     }
     m_model->train();
+    if (m_group) {
+        const auto sums = m_group->sum({ceSum, demdSum, double(tokens)}, "summing the validation at step " + std::to_string(m_step));
+        ceSum = sums[0];
+        demdSum = sums[1];
+        tokens = int64_t(sums[2]);
+    }
     progress->validationLoss = tokens > 0 ? ceSum / double(tokens) : TrainProgress::none;
     progress->validationDemd = tokens > 0 ? demdSum / double(tokens) : TrainProgress::none;
 }
@@ -699,7 +769,8 @@ TrainProgress TrainingRun::validateAndCheckpoint(const TrainProgress& stepRecord
     const bool better = !m_validationBlocks.defined() || !std::isfinite(m_bestValidationLoss) ||
                         v.validationLoss < m_bestValidationLoss;
     if (better) {
-        m_model->save(m_settings.outputDir);
+        if (writesFiles())
+            m_model->save(m_settings.outputDir);
         m_bestValidationLoss = v.validationLoss;
         m_bestStep = m_step;
     }
@@ -707,7 +778,8 @@ TrainProgress TrainingRun::validateAndCheckpoint(const TrainProgress& stepRecord
     v.bestStep = m_bestStep;
     v.elapsedSeconds = m_elapsedBefore + std::chrono::duration<double>(Clock::now() - m_processStart).count();
     m_validationHistory.push_back(v);
-    appendMetricsLine(joinPath(m_settings.outputDir, kMetricsJsonl), progressToJson(v, "validation"));
+    if (writesFiles())
+        appendMetricsLine(joinPath(m_settings.outputDir, kMetricsJsonl), progressToJson(v, "validation"));
     saveState(m_step == m_totalSteps ? "completed" : "running");
     return v;
 }
@@ -715,6 +787,8 @@ TrainProgress TrainingRun::validateAndCheckpoint(const TrainProgress& stepRecord
 TrainResult TrainingRun::run()
 {
     m_device = util::parseDevice(m_settings.device);
+    if (m_settings.distributed.distributed())
+        m_group = std::make_unique<DataParallelGroup>(m_settings.distributed);
     const RunRecord previous = checkResume();
     prepareOutputFolder();
     loadModel();
@@ -733,11 +807,14 @@ TrainResult TrainingRun::run()
         const TrainProgress record = stepProgress(step, std::chrono::duration<double>(now - stepStart).count(),
                                                   std::chrono::duration<double>(now - m_processStart).count());
         m_stepHistory.push_back(record);
-        appendMetricsLine(metricsPath, progressToJson(record, "step"));
+        if (writesFiles())
+            appendMetricsLine(metricsPath, progressToJson(record, "step"));
         // A stop asked for during the step still lets a due validation finish, so nothing of it is lost.
         bool keepGoing = report(record);
         if (validationDue(step))
             keepGoing = report(validateAndCheckpoint(record)) && keepGoing;
+        if (m_group)  // a stop on any rank (Ctrl-C there) stops them all at the same step
+            keepGoing = m_group->sum({keepGoing ? 0.0 : 1.0}, "agreeing whether to go on after step " + std::to_string(m_step))[0] == 0.0;
         if (!keepGoing) {
             const std::string message = "cancelled after step " + std::to_string(m_step) + " of " +
                                         std::to_string(m_totalSteps);
@@ -773,6 +850,9 @@ void Trainer::validateSettings(const TrainSettings& s)
             throw Error::badInput(std::string(field) + ": must be positive (got " + std::to_string(value) + ")");
     };
     positive(s.batchSize, "batchSize");
+    if (s.distributed.worldSize < 1 || s.distributed.rank < 0 || s.distributed.rank >= s.distributed.worldSize)
+        throw Error::badInput("distributed: rank " + std::to_string(s.distributed.rank) + " outside world size "
+                              + std::to_string(s.distributed.worldSize));
     positive(s.gradientAccumulation, "gradientAccumulation");
     if (s.blockSize < 2)
         throw Error::badInput("blockSize: must be at least 2 (got " + std::to_string(s.blockSize) + ")");
