@@ -6,6 +6,5 @@ namespace emo::cli {
 
 std::string formatNumber(double value, int precision = 4);  // "nan" shown as "-"
 std::string formatDuration(double seconds);                  // "1h02m", "3m05s", "12s"
-std::string formatBytes(uint64_t bytes);                     // "812 B", "3.4 MiB", "13.5 GiB"
 
 } // namespace emo::cli

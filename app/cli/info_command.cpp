@@ -5,6 +5,7 @@
 #include "io/model_config.h"
 #include "model/model_description.h"
 #include "text/tokenizer.h"
+#include "util/byte_size.h"
 #include "util/device.h"
 #include "util/runtime.h"
 
@@ -71,7 +72,7 @@ public:
                       << "vocabulary    " << config.vocabSize << " (tokenizer " << tokenizer->kind() << ", "
                       << tokenizer->vocabSize() << " pieces)\n"
                       << "weights       " << description.weightsLayout << " (" << description.weightFiles
-                      << (description.weightFiles == 1 ? " file, " : " files, ") << formatBytes(description.bytesOnDisk)
+                      << (description.weightFiles == 1 ? " file, " : " files, ") << util::formatBytes(description.bytesOnDisk)
                       << ", " << description.storedDtype << ")\n"
                       << "device        " << device.str() << ", " << at::get_num_threads() << " threads\n"
                       << "BLAS          " << blas.name << (blas.path.empty() ? "" : " (" + blas.path + ")") << "\n";

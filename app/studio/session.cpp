@@ -109,30 +109,30 @@ void Session::loadModel(const QString& folder)
         const std::string path = folder.toStdString();
         // The description comes from headers only, so the view shows a 7B folder even where its weights
         // would not fit in memory (loadModelFolder then says so).
-        const model::ModelDescription description = model::describeModelFolder(path);
-        const auto& c = description.config;
         widgets::ModelCard card;
-        card.folder = folder;
-        card.name = QFileInfo(folder).fileName();
-        card.architecture = QString::fromStdString(c.modelType);
-        card.parameters = description.parameters;
-        card.vocabulary = c.vocabSize;
-        card.layers = c.numLayers;
-        card.hidden = c.hiddenSize;
-        card.heads = c.numHeads;
-        card.context = c.maxPositions;
-        card.tiedEmbeddings = c.tieWordEmbeddings;
-        card.storedDtype = QString::fromStdString(description.storedDtype);
-        card.weightsLayout = QString::fromStdString(description.weightsLayout);
-        card.weightFiles = static_cast<qint64>(description.weightFiles);
-        card.bytesOnDisk = static_cast<qint64>(description.bytesOnDisk);
-        card.computeDtype = QStringLiteral("float32");
-        card.memoryBytes = card.parameters * 4;
-        card.blas = QString::fromStdString(util::detectBlas().name);
-        card.hasRunHistory = std::filesystem::exists(path + "/metrics.jsonl");
-        Q_EMIT modelDescribed(card);
-
-        auto loaded = model::loadModelFolder(path, torch::kCPU, reporter());
+        const auto describe = [&](const model::ModelDescription& description) {
+            const auto& c = description.config;
+            card.folder = folder;
+            card.name = QFileInfo(folder).fileName();
+            card.architecture = QString::fromStdString(c.modelType);
+            card.parameters = description.parameters;
+            card.vocabulary = c.vocabSize;
+            card.layers = c.numLayers;
+            card.hidden = c.hiddenSize;
+            card.heads = c.numHeads;
+            card.context = c.maxPositions;
+            card.tiedEmbeddings = c.tieWordEmbeddings;
+            card.storedDtype = QString::fromStdString(description.storedDtype);
+            card.weightsLayout = QString::fromStdString(description.weightsLayout);
+            card.weightFiles = static_cast<qint64>(description.weightFiles);
+            card.bytesOnDisk = static_cast<qint64>(description.bytesOnDisk);
+            card.computeDtype = QStringLiteral("float32");
+            card.memoryBytes = card.parameters * 4;
+            card.blas = QString::fromStdString(util::detectBlas().name);
+            card.hasRunHistory = std::filesystem::exists(path + "/metrics.jsonl");
+            Q_EMIT modelDescribed(card);
+        };
+        auto loaded = model::loadModelFolder(path, torch::kCPU, reporter(), describe);
         m_model = std::move(loaded.model);
         m_tokenizer = std::move(loaded.tokenizer);
         m_inspector = std::make_unique<inspect::Inspector>(*m_model, m_tokenizer.get());

@@ -145,6 +145,14 @@ void readGpt2(ModelConfig& config, const FieldReader& read)
     readActivation(config, read, "gelu_new", {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"});
     config.tieWordEmbeddings = read.optionalBool("tie_word_embeddings", true);
     readSpecialTokens(config, read);
+
+    // Variants the engine does not implement: refuse them rather than compute something else.
+    if (!read.optionalBool("scale_attn_weights", true))
+        read.fail("scale_attn_weights", "is not supported (attention scaled by 1/sqrt(head_dim) only)");
+    if (read.optionalBool("scale_attn_by_inverse_layer_idx", false))
+        read.fail("scale_attn_by_inverse_layer_idx", "is not supported (no per-layer attention scaling)");
+    if (read.optionalBool("add_cross_attention", false))
+        read.fail("add_cross_attention", "is not supported (decoder-only models without cross-attention)");
 }
 
 void readLlama(ModelConfig& config, const FieldReader& read)

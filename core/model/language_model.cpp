@@ -4,8 +4,9 @@
 #include "model/architecture.h"
 #include "model/checkpoint_storage.h"
 #include "model/transformer_ops.h"
-#include "util/error.h"
 #include "util/atomic_file.h"
+#include "util/device.h"
+#include "util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -36,15 +37,12 @@ namespace {
 using TensorSource = std::function<torch::Tensor(const std::string& hfName, const TensorSpec& spec,
                                                  const std::vector<int64_t>& shape)>;
 
-std::string dtypeName(torch::ScalarType type)
+// The weight types a model computes in or is saved as; anything else is refused by name.
+torch::ScalarType weightType(torch::ScalarType type)
 {
-    switch (type) {
-    case torch::kFloat32: return "float32";
-    case torch::kFloat16: return "float16";
-    case torch::kBFloat16: return "bfloat16";
-    default: throw Error::badInput(std::string("model storage type must be float32, float16 or bfloat16, not ")
-                                   + c10::toString(type));
-    }
+    if (type != torch::kFloat32 && type != torch::kFloat16 && type != torch::kBFloat16)
+        throw Error::badInput("model storage type must be float32, float16 or bfloat16, not " + util::dtypeName(type));
+    return type;
 }
 
 void checkActivation(const io::ModelConfig& config)
@@ -129,10 +127,17 @@ std::shared_ptr<LanguageModel> LanguageModel::create(const io::ModelConfig& conf
 std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& folder, torch::Device device,
                                                    torch::ScalarType computeType, const ProgressCallback& progress)
 {
-    dtypeName(computeType);  // refuses non-float compute types
     const io::ModelConfig config = io::ModelConfig::load((fs::path(folder) / "config.json").string());
+    return load(config, CheckpointStorage::open(folder), device, computeType, progress);
+}
+
+std::shared_ptr<LanguageModel> LanguageModel::load(const io::ModelConfig& config, const CheckpointStorage& storage,
+                                                   torch::Device device, torch::ScalarType computeType,
+                                                   const ProgressCallback& progress)
+{
+    weightType(computeType);
+    const std::string& folder = storage.folder();
     std::shared_ptr<LanguageModel> model(new LanguageModel(config));
-    const CheckpointStorage storage = CheckpointStorage::open(folder);
     const std::string prefix = storage.validate(*model->m_impl->arch, config);
 
     const int64_t total = int64_t(hfTensorShapes(config).size());
@@ -152,7 +157,7 @@ std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& folder, to
 void LanguageModel::save(const std::string& folder, torch::ScalarType storageType) const
 {
     io::ModelConfig config = m_impl->config;
-    config.torchDtype = dtypeName(storageType);
+    config.torchDtype = util::dtypeName(weightType(storageType));
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& [name, tensor] : m_impl->hfTensors)
         tensors.emplace_back(name, tensor.detach().to(torch::kCPU, storageType).contiguous());

@@ -12,6 +12,8 @@
 
 namespace emo::model {
 
+class CheckpointStorage;
+
 // A decoder-only causal LM (GPT-2 or LLaMA family) whose parameters are laid out by a declarative
 // per-architecture tensor-name table (see architecture.h), so loading, saving and naming share one table.
 class LanguageModel : public torch::nn::Module {
@@ -27,6 +29,11 @@ public:
     // converting F16/BF16/F32 storage to `computeType` on `device`. Unknown architecture, missing, extra
     // or mis-shaped tensors throw emo::Error(BadInput) naming the tensor and the expected shape.
     static std::shared_ptr<LanguageModel> load(const std::string& folder, torch::Device device = torch::kCPU,
+                                               torch::ScalarType computeType = torch::kFloat32,
+                                               const ProgressCallback& progress = {});
+    // The same from a config and weight files already open (loadModelFolder reads them once).
+    static std::shared_ptr<LanguageModel> load(const io::ModelConfig& config, const CheckpointStorage& storage,
+                                               torch::Device device = torch::kCPU,
                                                torch::ScalarType computeType = torch::kFloat32,
                                                const ProgressCallback& progress = {});
 

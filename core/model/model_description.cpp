@@ -10,10 +10,15 @@ namespace emo::model {
 
 ModelDescription describeModelFolder(const std::string& folder)
 {
+    const io::ModelConfig config = io::ModelConfig::load((std::filesystem::path(folder) / "config.json").string());
+    LanguageModel::checkSupported(config);
+    return describeCheckpoint(config, CheckpointStorage::open(folder));
+}
+
+ModelDescription describeCheckpoint(const io::ModelConfig& config, const CheckpointStorage& storage)
+{
     ModelDescription description;
-    description.config = io::ModelConfig::load((std::filesystem::path(folder) / "config.json").string());
-    LanguageModel::checkSupported(description.config);
-    const CheckpointStorage storage = CheckpointStorage::open(folder);
+    description.config = config;
     storage.validate(architectureFor(description.config), description.config);
     for (const auto& [name, shape] : hfTensorShapes(description.config)) {
         int64_t elements = 1;

@@ -22,4 +22,8 @@ struct ModelDescription {
 // would have read anything.
 ModelDescription describeModelFolder(const std::string& folder);
 
+class CheckpointStorage;
+// The same from a config and storage already open (checkSupported done by the caller).
+ModelDescription describeCheckpoint(const io::ModelConfig& config, const CheckpointStorage& storage);
+
 } // namespace emo::model

@@ -4,6 +4,7 @@
 #include "text/tokenizer.h"
 #include "util/progress.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,10 +20,13 @@ struct ModelFolder {
 // available, when they would not fit: a clear message instead of the kernel's OOM killer halfway through.
 void checkFitsInMemory(const ModelDescription& description, const std::string& folder);
 
-// describeModelFolder, text::loadTokenizer + checkTokenizerFitsModel, checkFitsInMemory, then
-// LanguageModel::load: what every command and the app do before they use a folder, every check before
-// the weights are read. Errors as those functions throw them (emo::Error(BadInput) naming the folder).
+// The folder described (describeCheckpoint), `described` told, text::loadTokenizer + checkTokenizerFitsModel,
+// checkFitsInMemory, then the weights loaded: what every command and the app do before they use a folder,
+// every check before a weight is read, config.json and the weight tables read once. Errors as those functions
+// throw them (emo::Error(BadInput) naming the folder). `described` lets a view show the folder before the
+// long part.
 ModelFolder loadModelFolder(const std::string& folder, torch::Device device = torch::kCPU,
-                            const ProgressCallback& progress = {});
+                            const ProgressCallback& progress = {},
+                            const std::function<void(const ModelDescription&)>& described = {});
 
 } // namespace emo::model

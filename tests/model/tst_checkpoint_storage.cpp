@@ -8,6 +8,7 @@
 #include "model/language_model.h"
 #include "model/model_description.h"
 #include "model/model_folder.h"
+#include "support/reference_tensors.h"
 #include "support/test_paths.h"
 #include "support/tiny_models.h"
 #include "util/error.h"
@@ -26,11 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string checkpoint(const std::string& name) { return emo::test::dataPath("checkpoints/" + name); }
-
-torch::Tensor reference(const std::string& model, const std::string& tensor)
-{
-    return emo::io::SafetensorsFile::open(emo::test::dataPath("model/" + model + "/reference.safetensors")).load(tensor);
-}
 
 // The message of the emo::Error that `action` throws, or "" when it throws none.
 template <typename Action>
@@ -93,8 +89,8 @@ private Q_SLOTS:
         torch::NoGradGuard noGrad;
         const auto loaded = LanguageModel::load(path);
         QCOMPARE(description.parameters, loaded->parameterCount());
-        const auto expected = reference(model.toStdString(), logits.toStdString());
-        const auto got = loaded->forward(reference(model.toStdString(), "input_ids"));
+        const auto expected = emo::test::referenceTensor(model.toStdString(), logits.toStdString());
+        const auto got = loaded->forward(emo::test::referenceTensor(model.toStdString(), "input_ids"));
         const double diff = (got.to(torch::kFloat64) - expected.to(torch::kFloat64)).abs().max().item<double>();
         qInfo("%s max |diff| %.3g", qPrintable(folder), diff);
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));

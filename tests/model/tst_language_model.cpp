@@ -2,6 +2,7 @@
 #include "io/safetensors.h"
 #include "model/architecture.h"
 #include "model/language_model.h"
+#include "support/reference_tensors.h"
 #include "support/test_paths.h"
 #include "support/tiny_models.h"
 #include "util/atomic_file.h"
@@ -28,11 +29,6 @@ constexpr double kDecodeTolerance = 3e-5;
 // tests/data/model/<name>: written by make_reference.py (HF layout + reference.safetensors).
 std::string referenceFolder(const std::string& name) { return emo::test::dataPath("model/" + name); }
 
-torch::Tensor reference(const std::string& name, const std::string& tensor)
-{
-    return emo::io::SafetensorsFile::open(referenceFolder(name) + "/reference.safetensors").load(tensor);
-}
-
 Tensors readAll(const std::string& path)
 {
     const auto file = emo::io::SafetensorsFile::open(path);
@@ -57,11 +53,6 @@ void rewriteModel(const std::string& from, const std::string& out, const std::fu
     if (changeConfig)
         changeConfig(config);
     emo::util::writeTextFileAtomically(out + "/config.json", config.dump(2));
-}
-
-double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b)
-{
-    return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
 torch::Tensor logitsOf(const std::string& folder, const torch::Tensor& ids,
@@ -111,11 +102,11 @@ private Q_SLOTS:
                      int(type == torch::kFloat16 ? emo::io::SafetensorsDType::F16 : emo::io::SafetensorsDType::BF16));
             expectedKey = "logits_" + storage.toStdString() + "_weights";
         }
-        const auto expected = reference(name, expectedKey);
-        const auto logits = logitsOf(folder, reference(name, "input_ids"));
+        const auto expected = emo::test::referenceTensor(name, expectedKey);
+        const auto logits = logitsOf(folder, emo::test::referenceTensor(name, "input_ids"));
         QCOMPARE(logits.sizes().vec(), expected.sizes().vec());
         QCOMPARE(int(logits.scalar_type()), int(torch::kFloat32));
-        const double diff = maxAbsDiff(logits, expected);
+        const double diff = emo::test::maxAbsDiff(logits, expected);
         qInfo("%s max |diff| %.3g", qPrintable(QTest::currentDataTag()), diff);
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     }
@@ -124,10 +115,10 @@ private Q_SLOTS:
     void bf16Compute()
     {
         for (const char* name : {"gpt2_tied", "llama_untied_gqa"}) {
-            const auto expected = reference(name, "logits");
-            const auto logits = logitsOf(referenceFolder(name), reference(name, "input_ids"), torch::kBFloat16);
+            const auto expected = emo::test::referenceTensor(name, "logits");
+            const auto logits = logitsOf(referenceFolder(name), emo::test::referenceTensor(name, "input_ids"), torch::kBFloat16);
             QCOMPARE(int(logits.scalar_type()), int(torch::kBFloat16));
-            const double relative = maxAbsDiff(logits, expected) / expected.abs().max().item<double>();
+            const double relative = emo::test::maxAbsDiff(logits, expected) / expected.abs().max().item<double>();
             qInfo("%s bf16 compute: max |diff| / max |logit| = %.3g", name, relative);
             QVERIFY2(relative < 0.1, qPrintable(QString::number(relative)));  // measured 0.03 / 0.07
         }
@@ -168,8 +159,8 @@ private Q_SLOTS:
                     if (entry.first.rfind("transformer.", 0) == 0)
                         entry.first = entry.first.substr(12);
         });
-        const double diff = maxAbsDiff(logitsOf(folder, reference("gpt2_tied", "input_ids")),
-                                       reference("gpt2_tied", "logits"));
+        const double diff = emo::test::maxAbsDiff(logitsOf(folder, emo::test::referenceTensor("gpt2_tied", "input_ids")),
+                                       emo::test::referenceTensor("gpt2_tied", "logits"));
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     }
 
@@ -202,7 +193,7 @@ private Q_SLOTS:
             if (change == "head")
                 tensors.emplace_back("lm_head.weight", embedding.clone());
         });
-        const double diff = maxAbsDiff(logitsOf(folder, reference(name, "input_ids")), reference(name, "logits"));
+        const double diff = emo::test::maxAbsDiff(logitsOf(folder, emo::test::referenceTensor(name, "input_ids")), emo::test::referenceTensor(name, "logits"));
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     }
 
@@ -224,7 +215,7 @@ private Q_SLOTS:
         emo::io::writeSafetensors(folder + "/model-00002-of-00002.safetensors", second, {{"format", "pt"}});
         emo::util::writeTextFileAtomically(folder + "/model.safetensors.index.json", index.dump());
         std::filesystem::copy_file(referenceFolder(name) + "/config.json", folder + "/config.json");
-        const double diff = maxAbsDiff(logitsOf(folder, reference(name, "input_ids")), reference(name, "logits"));
+        const double diff = emo::test::maxAbsDiff(logitsOf(folder, emo::test::referenceTensor(name, "input_ids")), emo::test::referenceTensor(name, "logits"));
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     }
 
@@ -246,7 +237,7 @@ private Q_SLOTS:
         QFETCH(QString, hfClass);
         const std::string name = model.toStdString();
         const std::string folder = temp("saved_" + name);
-        const auto ids = reference(name, "input_ids");
+        const auto ids = emo::test::referenceTensor(name, "input_ids");
         torch::NoGradGuard noGrad;
         const auto loaded = LanguageModel::load(referenceFolder(name));
         loaded->save(folder);
@@ -335,7 +326,7 @@ private Q_SLOTS:
         const std::string name = model.toStdString();
         torch::NoGradGuard noGrad;
         const auto lm = LanguageModel::load(referenceFolder(name));
-        const auto ids = reference(name, "input_ids");
+        const auto ids = emo::test::referenceTensor(name, "input_ids");
         const auto full = lm->forward(ids);
         KVCache cache;
         std::vector<torch::Tensor> steps{lm->forward(ids.narrow(1, 0, 5), &cache)};
@@ -345,10 +336,10 @@ private Q_SLOTS:
         QCOMPARE(cache.length(), ids.size(1));
         QCOMPARE(int64_t(cache.keys.size()), lm->config().numLayers);
         QCOMPARE(cache.keys[0].size(1), lm->config().numKeyValueHeads);
-        const double diff = maxAbsDiff(torch::cat(steps, 1), full);
+        const double diff = emo::test::maxAbsDiff(torch::cat(steps, 1), full);
         QVERIFY2(diff < kDecodeTolerance, qPrintable(QString::number(diff)));
         // Against the reference too, so a cache that agrees with a wrong forward cannot pass.
-        QVERIFY(maxAbsDiff(full, reference(name, "logits")) < 1e-4);
+        QVERIFY(emo::test::maxAbsDiff(full, emo::test::referenceTensor(name, "logits")) < 1e-4);
     }
 
     // Decoding 60 tokens grows the cache's stores past their first capacities (16, 32); dropping a row midway
@@ -373,8 +364,8 @@ private Q_SLOTS:
             second.push_back(lm->forward(ids.narrow(0, 1, 1).narrow(1, t, 1), &cache));
         QCOMPARE(cache.length(), total);
         QCOMPARE(cache.keys[0].size(0), int64_t(1));
-        const double bothDiff = maxAbsDiff(torch::cat(both, 1), full.narrow(1, 0, dropAt));
-        const double secondDiff = maxAbsDiff(torch::cat(second, 1), full.narrow(0, 1, 1).narrow(1, dropAt, total - dropAt));
+        const double bothDiff = emo::test::maxAbsDiff(torch::cat(both, 1), full.narrow(1, 0, dropAt));
+        const double secondDiff = emo::test::maxAbsDiff(torch::cat(second, 1), full.narrow(0, 1, 1).narrow(1, dropAt, total - dropAt));
         QVERIFY2(bothDiff < kDecodeTolerance, qPrintable(QString::number(bothDiff)));
         QVERIFY2(secondDiff < kDecodeTolerance, qPrintable(QString::number(secondDiff)));
     }
@@ -388,7 +379,7 @@ private Q_SLOTS:
         const std::string name = model.toStdString();
         torch::NoGradGuard noGrad;
         const auto lm = LanguageModel::load(referenceFolder(name));
-        const auto ids = reference(name, "input_ids");  // [2, 12]
+        const auto ids = emo::test::referenceTensor(name, "input_ids");  // [2, 12]
         const int64_t prompt = 8, shortPrompt = 4, total = ids.size(1);
         const auto longRow = ids[0].unsqueeze(0);   // prompt of 8, then 4 more tokens
         const auto shortRow = ids[1].narrow(0, 0, shortPrompt + (total - prompt)).unsqueeze(0);  // 4 + 4
@@ -419,14 +410,14 @@ private Q_SLOTS:
         }
         QCOMPARE(cache.length(), total);
         QCOMPARE(cache.attentionMask.sizes().vec(), (std::vector<int64_t>{2, total}));
-        const double longDiff = maxAbsDiff(torch::cat(longSteps, 1), longAlone);
-        const double shortDiff = maxAbsDiff(torch::cat(shortSteps, 1), shortAlone);
+        const double longDiff = emo::test::maxAbsDiff(torch::cat(longSteps, 1), longAlone);
+        const double shortDiff = emo::test::maxAbsDiff(torch::cat(shortSteps, 1), shortAlone);
         QVERIFY2(longDiff < kDecodeTolerance, qPrintable(QString::number(longDiff)));
         QVERIFY2(shortDiff < kDecodeTolerance, qPrintable(QString::number(shortDiff)));
 
         // The padded prefix without a cache, too.
         const auto batch = lm->forward(padded, nullptr, mask);
-        QVERIFY(maxAbsDiff(batch.narrow(0, 1, 1).narrow(1, prompt - shortPrompt, shortPrompt),
+        QVERIFY(emo::test::maxAbsDiff(batch.narrow(0, 1, 1).narrow(1, prompt - shortPrompt, shortPrompt),
                            shortAlone.narrow(1, 0, shortPrompt)) < kDecodeTolerance);
         QVERIFY(torch::isfinite(batch).all().item<bool>());
 
@@ -435,7 +426,7 @@ private Q_SLOTS:
         QCOMPARE(cache.keys[0].size(0), int64_t(1));
         const auto extra = torch::tensor({{3}}, torch::kLong);
         const auto alone = lm->forward(torch::cat({shortRow, extra}, 1));
-        const double extraDiff = maxAbsDiff(lm->forward(extra, &cache)[0][0], alone[0][-1]);
+        const double extraDiff = emo::test::maxAbsDiff(lm->forward(extra, &cache)[0][0], alone[0][-1]);
         QVERIFY2(extraDiff < kDecodeTolerance, qPrintable(QString::number(extraDiff)));
     }
 
@@ -467,6 +458,12 @@ private Q_SLOTS:
         QTest::newRow("n_head as string") << "gpt2_tied" << "config n_head=\"4\"" << QStringList{"n_head", "\"4\""};
         QTest::newRow("kv heads not dividing") << "llama_untied_gqa" << "config num_key_value_heads=3" << QStringList{"num_key_value_heads"};
         QTest::newRow("rope scaling") << "llama_tied" << "config rope_scaling={\"type\":\"linear\",\"factor\":2.0}" << QStringList{"rope_scaling"};
+        QTest::newRow("gpt2 unscaled attention") << "gpt2_tied" << "config scale_attn_weights=false"
+                                                 << QStringList{"scale_attn_weights", "config.json"};
+        QTest::newRow("gpt2 layer-scaled attention") << "gpt2_tied" << "config scale_attn_by_inverse_layer_idx=true"
+                                                     << QStringList{"scale_attn_by_inverse_layer_idx"};
+        QTest::newRow("gpt2 cross-attention") << "gpt2_tied" << "config add_cross_attention=true"
+                                              << QStringList{"add_cross_attention"};
         QTest::newRow("unknown activation") << "gpt2_tied" << "config activation_function=\"swiglu9\"" << QStringList{"activation_function", "swiglu9", "config.json"};
         QTest::newRow("llama gelu") << "llama_tied" << "config hidden_act=\"gelu\"" << QStringList{"hidden_act", "gelu"};
         QTest::newRow("vocab bigger than stored") << "gpt2_tied" << "config vocab_size=301" << QStringList{"transformer.wte.weight", "[301, 32]", "[300, 32]"};
@@ -659,7 +656,7 @@ private Q_SLOTS:
     void gradientsReachEveryParameter()
     {
         const auto lm = LanguageModel::load(referenceFolder("llama_untied_gqa"));
-        const auto ids = reference("llama_untied_gqa", "input_ids");
+        const auto ids = emo::test::referenceTensor("llama_untied_gqa", "input_ids");
         lm->forward(ids).logsumexp(-1).mean().backward();
         for (const auto& parameter : lm->named_parameters())
             QVERIFY2(parameter.value().grad().defined() && parameter.value().grad().abs().sum().item<double>() > 0,
