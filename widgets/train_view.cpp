@@ -128,6 +128,11 @@ TrainView::TrainView(QWidget* parent)
     m_device = new QComboBox(this);
     m_device->setEditable(true);
     m_device->addItems({"cpu", "cuda"});
+    m_precision = new QComboBox(this);
+    m_precision->setObjectName("precisionCombo");
+    m_precision->addItem(tr("fp32"), QStringLiteral("fp32"));
+    m_precision->addItem(tr("bf16 mixed (weights fp32)"), QStringLiteral("bf16"));
+    m_precision->addItem(tr("fp16 mixed, loss scaling (CUDA)"), QStringLiteral("fp16"));
     m_model = new QLineEdit(this);
     m_model->setReadOnly(true);
     m_data = new QLineEdit(this);
@@ -150,6 +155,7 @@ TrainView::TrainView(QWidget* parent)
     form->addRow(tr("Validate every"), m_validateEvery);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Device"), m_device);
+    form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Model"), m_model);
     form->addRow(tr("Data"), m_data);
     form->addRow(tr("Validation"), m_validation);
@@ -307,6 +313,7 @@ train::TrainSettings TrainView::settings() const
     s.validateEvery = m_validateEvery->value();
     s.seed = static_cast<uint64_t>(m_seed->value());
     s.device = m_device->currentText().toStdString();
+    s.precision = m_precision->currentData().toString().toStdString();
     s.modelPath = m_model->text().toStdString();
     s.dataPath = m_data->text().toStdString();
     s.validationPath = m_validation->text().toStdString();

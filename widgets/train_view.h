@@ -83,6 +83,7 @@ private:
     QSpinBox* m_validateEvery = nullptr;
     QSpinBox* m_seed = nullptr;
     QComboBox* m_device = nullptr;
+    QComboBox* m_precision = nullptr;
     QLineEdit* m_model = nullptr;
     QLineEdit* m_data = nullptr;
     QLineEdit* m_validation = nullptr;

@@ -25,6 +25,7 @@
 #include "text/tokenizer.h"
 #include "util/device.h"
 #include "util/error.h"
+#include "util/precision.h"
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +89,8 @@ public:
         const auto metrics = splitList(m_metrics);
         if (metrics.empty())
             throw Error::badInput("--metrics: no metric given");
+        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forwards")
+            ->capture_default_str();
         for (const auto& metric : metrics) {
             if (!eval::isMetricRequest(metric))
                 throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " +
@@ -107,6 +110,7 @@ public:
         TerminalProgress bar("eval");
         auto progress = [&](const Progress& p) {
             bar.update(p.done, p.total, p.stage);
+        const torch::ScalarType precision = util::parsePrecision(m_precision, device);
             return true;
         };
         eval::ModelEvaluationSettings settings;
@@ -131,6 +135,7 @@ public:
         report.data = m_data;
         const eval::FewShotResult& fewShot = evaluation.fewShot;
         const bool hasFewShot = evaluation.hasFewShot;
+        util::AutocastScope autocast(device, precision);
         bar.finish();
 
         if (m_json) {
@@ -159,7 +164,7 @@ public:
     }
 
 private:
-    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_template, m_device = "cpu", m_protocol = "pooled";
+    std::string m_model, m_data, m_metrics = "ppl", m_oracle, m_labels, m_template, m_device = "cpu", m_protocol = "pooled", m_precision = "fp32";
     int64_t m_block = 0, m_batch = 8;
     uint64_t m_seed = 0;
     eval::ContinuationEvalSettings m_continuation;

@@ -10,6 +10,7 @@
 #include "util/atomic_file.h"
 #include "util/device.h"
 #include "util/error.h"
+#include "util/precision.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +46,8 @@ public:
 
     int run() override
     {
+        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forward")
+            ->capture_default_str();
         std::vector<std::string> prompts;
         if (!m_promptsFile.empty())
             prompts = io::readPrompts(m_promptsFile);
@@ -54,13 +57,16 @@ public:
             m_settings.mode = generate::SamplingMode::Greedy;
         m_settings.stopAtEos = !m_noStop;
 
-        auto [model, tokenizer] = model::loadModelFolder(m_model, util::parseDevice(m_device));
+        const torch::Device device = util::parseDevice(m_device);
+        const torch::ScalarType precision = util::parsePrecision(m_precision, device);
+        auto [model, tokenizer] = model::loadModelFolder(m_model, device);
         generate::Sampler sampler(*model, tokenizer.get());
 
         installInterruptHandler();
         TerminalProgress bar("sample");
         auto samples = sampler.sample(prompts, m_settings, [&](const Progress& p) {
             bar.update(p.done, p.total);
+        util::AutocastScope autocast(device, precision);
             return !interruptRequested();
         });
         bar.finish();
@@ -95,7 +101,7 @@ public:
     }
 
 private:
-    std::string m_model, m_prompt, m_promptsFile, m_device = "cpu";
+    std::string m_model, m_prompt, m_promptsFile, m_device = "cpu", m_precision = "fp32";
     generate::SampleSettings m_settings;
     bool m_greedy = false, m_noStop = false, m_json = false;
 };

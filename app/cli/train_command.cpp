@@ -1,12 +1,16 @@
 // emo train: fine-tune a model with one objective; the run folder is an HF folder plus run files.
 #include "cli_command.h"
 
-#include "local_ranks.h"
 #include "objective_options.h"
 #include "train/trainer.h"
+#include "train/local_ranks.h"
 #include "train_progress_printer.h"
 #include "util/error.h"
 
+#include "util/runtime.h"
+
+#include <algorithm>
+#include <iostream>
 namespace emo::cli {
 namespace {
 
@@ -46,7 +50,11 @@ public:
                                       + " (WORLD_SIZE is set, as under torchrun); leave --nproc out");
             m_settings.distributed.worldSize = m_processes;  // checked once here, not once per rank
             train::Trainer::validateSettings(m_settings);
-            return runLocalRanks(m_processes);
+            const int port = train::freeLoopbackPort();
+            const int threads = std::max(1, util::physicalCoreCount() / m_processes);
+            std::cerr << "emo: starting " << m_processes << " ranks on 127.0.0.1:" << port << " (" << threads
+                      << (threads == 1 ? " thread" : " threads") << " each)\n";
+            return train::runLocalRanks(train::argumentsWithoutNproc(), m_processes, port, threads);
         }
         return runTraining(m_settings, m_json);
     }

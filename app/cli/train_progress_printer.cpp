@@ -101,6 +101,9 @@ int runTrainingWith(const std::function<train::TrainResult(const train::TrainPro
         if (e.kind() != Error::Kind::Cancelled)
             throw;
         if (json)
+    command.add_option("--dtype", t.precision,
+                       "fp32 | bf16 | fp16: autocast precision of the forward (weights and optimizer stay fp32)")
+        ->capture_default_str();
             std::cout << nlohmann::json{{"status", "cancelled"}, {"message", e.what()}}.dump(2) << "\n";
         std::cerr << "emo: " << e.what() << "\n";  // where the state is saved, if anything was
         return 130;

@@ -2,6 +2,7 @@
 
 #include "objective/objective_kernel.h"
 #include "util/error.h"
+#include "util/precision.h"
 
 #include <algorithm>
 #include <string>
@@ -21,6 +22,8 @@ struct HeadInputs {
     kernel::ChunkInputs chunk;
     bool gradHidden = false;  // which gradients the forward computes
     bool gradHead = false;
+    int64_t rowMultiple = 1;                     // the head's rows padded to this for the GEMMs
+    torch::ScalarType gemmType = torch::kFloat;  // the GEMMs' operand type (the compute type unless mixed)
 };
 
 struct HeadOutputs {
@@ -30,7 +33,10 @@ struct HeadOutputs {
 };
 
 // hidden [N,D], head [V,D] → per-token values and, as asked, the gradients of their sum. One [n,V] buffer holds
-// z, then q, then G; a second holds s for objectives with a cost.
+// z, then q, then G; a second holds s for objectives with a cost. Mixed precision or a padded head: the GEMMs
+// run on a [V',D] copy of the head in gemmType (V' = V rounded up to rowMultiple, the extra rows zero) and z
+// keeps only its first V columns, so the padding never reaches the softmax or the objectives; the objective
+// itself and the gradient sums stay in the compute type.
 HeadOutputs headForward(const HeadInputs& in, const torch::Tensor& hiddenIn, const torch::Tensor& headIn)
 {
     const torch::ScalarType dtype = kernel::computeDtype(hiddenIn.scalar_type());
@@ -45,23 +51,42 @@ HeadOutputs headForward(const HeadInputs& in, const torch::Tensor& hiddenIn, con
     if (in.gradHead)
         out.gradHead = torch::zeros({vocab, head.size(1)}, options);
 
+    const torch::Tensor gemmHead = util::padRows(head, in.rowMultiple, in.gemmType);  // [V',D]
+    const bool direct = gemmHead.size(0) == vocab && in.gemmType == dtype;
+    const torch::Tensor gemmRows = gemmHead.narrow(0, 0, vocab);  // [V,D] in gemmType
     const int64_t chunk = std::min(in.chunk.chunkRows, rows);
     const torch::Tensor zScratch = torch::empty({chunk, vocab}, options);
+    const torch::Tensor gemmScratch = direct ? torch::Tensor() : torch::empty({chunk, gemmHead.size(0)}, options.dtype(in.gemmType));
     const torch::Tensor sScratch = in.chunk.costRows.defined() ? torch::empty({chunk, vocab}, options) : torch::Tensor();
     const bool wantGrad = in.gradHidden || in.gradHead;
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
         const int64_t n = std::min(chunk, rows - r0);
         const torch::Tensor h = hidden.narrow(0, r0, n);  // [n,D]
         torch::Tensor z = zScratch.narrow(0, 0, n);  // [n,V]: z, then q, then G
-        torch::mm_out(z, h, head.t());
+        torch::Tensor hGemm;
+        if (direct) {
+            torch::mm_out(z, h, head.t());
+        } else {
+            hGemm = h.to(in.gemmType);
+            torch::Tensor zGemm = gemmScratch.narrow(0, 0, n);  // [n,V']
+            torch::mm_out(zGemm, hGemm, gemmHead.t());
+            z.copy_(zGemm.narrow(1, 0, vocab));
+        }
         const torch::Tensor s = sScratch.defined() ? sScratch.narrow(0, 0, n) : torch::Tensor();
         kernel::objectiveOnChunk(in.chunk, r0, z, z, s, wantGrad, out.values);
         if (in.gradHidden) {
             torch::Tensor rowsOut = out.gradHidden.narrow(0, r0, n);
-            torch::mm_out(rowsOut, z, head);
+            if (direct)
+                torch::mm_out(rowsOut, z, head);
+            else
+                rowsOut.copy_(torch::mm(z.to(in.gemmType), gemmRows));
         }
-        if (in.gradHead)
-            out.gradHead.addmm_(z.t(), h);
+        if (in.gradHead) {
+            if (direct)
+                out.gradHead.addmm_(z.t(), h);
+            else
+                out.gradHead.add_(torch::mm(z.t().to(in.gemmType), hGemm));
+        }
     }
     return out;
 }
@@ -110,7 +135,7 @@ int64_t headChunkRows(int64_t vocab)
 
 ObjectiveResult computeHeadObjective(const ObjectiveSettings& settings, const torch::Tensor& hidden,
                                      const torch::Tensor& head, const torch::Tensor& labels, const CostEmbedding* cost,
-                                     int64_t chunkRows)
+                                     int64_t chunkRows, const HeadGemmOptions& gemm)
 {
     if (!hidden.defined() || hidden.dim() != 2 || !hidden.is_floating_point())
         throw Error::badInput("objective: hidden states must be a floating-point [N,D] tensor");
@@ -119,9 +144,11 @@ ObjectiveResult computeHeadObjective(const ObjectiveSettings& settings, const to
     const int64_t vocab = head.size(0);
     const torch::Tensor labelsCpu = kernel::validateLabels(settings, hidden.size(0), vocab, labels, cost);
     HeadInputs in;
-    in.chunk = kernel::makeChunkInputs(settings, labels, labelsCpu, cost, hidden.device(),
-                                       kernel::computeDtype(hidden.scalar_type()),
+    const torch::ScalarType computeType = kernel::computeDtype(hidden.scalar_type());
+    in.chunk = kernel::makeChunkInputs(settings, labels, labelsCpu, cost, hidden.device(), computeType,
                                        chunkRows > 0 ? chunkRows : headChunkRows(vocab));
+    in.rowMultiple = gemm.rowMultiple > 0 ? gemm.rowMultiple : util::headRowMultiple(hidden.device());
+    in.gemmType = gemm.type ? *gemm.type : util::autocastType(hidden.device()).value_or(computeType);
     const bool grad = torch::GradMode::is_enabled();
     in.gradHidden = grad && hidden.requires_grad();
     in.gradHead = grad && head.requires_grad();

@@ -1,4 +1,5 @@
-// c10d's Gloo process group compiles only with USE_C10D_GLOO (Debian's LibTorch is built with it).
+// c10d's Gloo process group compiles only with USE_C10D_GLOO (Debian's LibTorch is built with it); NCCL's
+// with USE_C10D_NCCL, which CMake defines under EMO_USE_NCCL (a CUDA LibTorch).
 #define USE_C10D_GLOO 1
 #include "train/data_parallel_group.h"
 
@@ -6,6 +7,10 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef EMO_USE_NCCL
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <cstdlib>
 
@@ -28,12 +33,33 @@ bool isLoopback(const std::string& address)
 struct DataParallelGroup::Impl {
     DistributedEnvironment environment;
     c10::intrusive_ptr<c10d::Store> store;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;  // CPU tensors and the scalar sums
+#ifdef EMO_USE_NCCL
+    c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // CUDA gradients and parameters, when training on CUDA
+#endif
     torch::Tensor bucket;  // reused between steps: first-touching a fresh buffer each step costs
 
     std::string where() const
     {
         return "rank " + std::to_string(environment.rank) + " of " + std::to_string(environment.worldSize);
+    }
+
+    c10::intrusive_ptr<c10d::Work> allreduce(std::vector<at::Tensor>& buffers)
+    {
+#ifdef EMO_USE_NCCL
+        if (nccl && buffers.front().is_cuda())
+            return nccl->allreduce(buffers);
+#endif
+        return group->allreduce(buffers);
+    }
+
+    c10::intrusive_ptr<c10d::Work> broadcast(std::vector<at::Tensor>& buffers)
+    {
+#ifdef EMO_USE_NCCL
+        if (nccl && buffers.front().is_cuda())
+            return nccl->broadcast(buffers);
+#endif
+        return group->broadcast(buffers);
     }
 
     // Runs one collective and waits; any failure (a peer gone, the timeout) becomes one message.
@@ -49,7 +75,8 @@ struct DataParallelGroup::Impl {
     }
 };
 
-DataParallelGroup::DataParallelGroup(const DistributedEnvironment& environment) : m_impl(std::make_unique<Impl>())
+DataParallelGroup::DataParallelGroup(const DistributedEnvironment& environment, const torch::Device& device)
+    : m_impl(std::make_unique<Impl>())
 {
     Impl& impl = *m_impl;
     impl.environment = environment;
@@ -82,6 +109,22 @@ DataParallelGroup::DataParallelGroup(const DistributedEnvironment& environment) 
         const std::string reason = firstLine(error.what());
         throw Error::runtime(impl.where() + ": the process group over " + master + " did not form (" + reason + ")");
     }
+#ifdef EMO_USE_NCCL
+    if (device.is_cuda()) {
+        try {
+            auto options = c10d::ProcessGroupNCCL::Options::create();
+            options->timeout = timeout;
+            // Its own key space in the store, so NCCL's unique-id exchange does not meet Gloo's keys.
+            auto store = c10::make_intrusive<c10d::PrefixStore>("nccl/", impl.store);
+            impl.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, environment.rank, environment.worldSize, options);
+        } catch (const std::exception& error) {
+            throw Error::runtime(impl.where() + ": the NCCL process group over " + master + " did not form ("
+                                 + firstLine(error.what()) + ")");
+        }
+    }
+#else
+    (void)device;  // Gloo stages CUDA tensors through the host
+#endif
 }
 
 DataParallelGroup::~DataParallelGroup() = default;
@@ -114,7 +157,7 @@ void DataParallelGroup::sumInPlace(const std::vector<torch::Tensor>& tensors, co
             offset += tensors[i].numel();
         }
         std::vector<at::Tensor> buffers{flat};
-        impl.run([&] { return impl.group->allreduce(buffers); }, what);
+        impl.run([&] { return impl.allreduce(buffers); }, what);
         offset = 0;
         for (std::size_t i = first; i < last; ++i) {
             tensors[i].copy_(flat.narrow(0, offset, tensors[i].numel()).view(tensors[i].sizes()));
@@ -129,7 +172,7 @@ void DataParallelGroup::broadcastInPlace(const std::vector<torch::Tensor>& tenso
     torch::NoGradGuard noGrad;
     for (const torch::Tensor& tensor : tensors) {
         std::vector<at::Tensor> buffers{tensor.is_contiguous() ? tensor : tensor.contiguous()};
-        m_impl->run([&] { return m_impl->group->broadcast(buffers); }, what);
+        m_impl->run([&] { return m_impl->broadcast(buffers); }, what);
         if (!tensor.is_contiguous())
             tensor.copy_(buffers[0]);
     }

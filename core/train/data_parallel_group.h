@@ -10,14 +10,15 @@
 namespace emo::train {
 
 // The processes of one data-parallel run, joined through LibTorch's c10d: a TCP store hosted by rank 0 at
-// MASTER_ADDR:MASTER_PORT and a Gloo process group over it (CPU tensors; CUDA tensors are staged by Gloo).
+// MASTER_ADDR:MASTER_PORT and a Gloo process group over it; on CUDA, in a build with EMO_USE_NCCL, an NCCL
+// group beside it takes the CUDA tensors (without it Gloo stages them through the host).
 // Every collective is called by all ranks in the same order. A rank that died or cannot be reached makes
 // the others fail within the timeout, with emo::Error(Runtime) naming this rank and what it was doing.
 class DataParallelGroup {
 public:
     // Connects; throws emo::Error(Runtime) naming the rank and the master address when the group does not
     // form within the timeout.
-    explicit DataParallelGroup(const DistributedEnvironment& environment);
+    DataParallelGroup(const DistributedEnvironment& environment, const torch::Device& device = torch::kCPU);
     ~DataParallelGroup();
 
     int rank() const;

@@ -72,6 +72,7 @@ nlohmann::json settingsToJson(const TrainSettings& s)
         {"validation_fraction", s.validationFraction},
         {"seed", s.seed},
         {"device", s.device},
+        {"dtype", s.precision},
         {"data_path", s.dataPath},
         {"extra_data_paths", s.extraDataPaths},
         {"validation_path", s.validationPath},
@@ -123,6 +124,7 @@ TrainSettings settingsFromJson(const nlohmann::json& json, const std::string& so
     readField(json, "validation_fraction", &s.validationFraction, source);
     readField(json, "seed", &s.seed, source);
     readField(json, "device", &s.device, source);
+    readField(json, "dtype", &s.precision, source);
     readField(json, "data_path", &s.dataPath, source);
     readField(json, "extra_data_paths", &s.extraDataPaths, source);
     readField(json, "validation_path", &s.validationPath, source);

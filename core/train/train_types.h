@@ -34,6 +34,9 @@ struct TrainSettings {
                                        // 0 = no validation (then the last model is the checkpoint)
     uint64_t seed = 42;
     std::string device = "cpu";        // "cpu" | "cuda" | "cuda:N"
+    // "fp32" | "bf16" | "fp16": the forward under autocast in that type (bf16 on CPU or CUDA, fp16 on CUDA with
+    // dynamic loss scaling); weights, gradients and AdamW state stay float32 whatever it is.
+    std::string precision = "fp32";
 
     std::string dataPath;                     // training text (.txt, .jsonl, WikiText raw)
     std::vector<std::string> extraDataPaths;  // more training files, concatenated after dataPath

@@ -13,12 +13,14 @@
 #include "train/data_parallel_group.h"
 #include "train/blocked_adamw.h"
 #include "train/gradients.h"
+#include "train/loss_scaler.h"
 #include "train/lr_schedule.h"
 #include "train/run_files.h"
 #include "train/trainer_state.h"
 #include "util/atomic_file.h"
 #include "util/device.h"
 #include "util/error.h"
+#include "util/precision.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -131,6 +133,7 @@ struct StepOutcome {
     int64_t blocks = 0;
     int64_t epoch = 0;                      // the epoch the step belongs to
     bool epochEnded = false;
+    bool skipped = false;                   // float16: the gradients overflowed, no update (the scale halves)
 };
 
 // One run from start (or resume) to end: owns the model, optimizer, data and history. run() reads as the
@@ -182,6 +185,8 @@ private:
     TrainProgressCallback m_callback;
     Trainer::LossHook m_lossHook;
     torch::Device m_device;
+    torch::ScalarType m_precision = torch::kFloat32;  // autocast type of the forwards (float32 = none)
+    LossScaler m_scaler;                              // float16 only
     bool m_resuming = false;
     std::unique_ptr<DataParallelGroup> m_group;  // null in a single process
 
@@ -527,6 +532,8 @@ void TrainingRun::restoreState(const TrainerState& state)
     m_bestStep = state.bestStep;
     if (state.rngState.defined())
         setCpuRngState(state.rngState);
+    if (m_scaler.enabled() && state.lossScale > 0.0)
+        m_scaler.restore(state.lossScale, state.lossScaleFiniteSteps);
 }
 
 TrainerState TrainingRun::captureState() const
@@ -541,6 +548,10 @@ TrainerState TrainingRun::captureState() const
     state.bestStep = m_bestStep;
     state.order = m_order;
     state.rngState = cpuRngState();
+    if (m_scaler.enabled()) {
+        state.lossScale = m_scaler.scale();
+        state.lossScaleFiniteSteps = m_scaler.finiteSteps();
+    }
     const auto& optimizerState = m_optimizer->state();
     for (const auto& p : m_parameters) {
         state.parameters.emplace_back(p.name, p.tensor.detach());
@@ -628,7 +639,11 @@ StepOutcome TrainingRun::trainStep()
     for (int64_t begin = 0; begin < rankBlocks; begin += s.batchSize) {
         const int64_t n = std::min(s.batchSize, rankBlocks - begin);
         const auto ids = m_trainBlocks.index_select(0, indices.narrow(0, begin, n)).to(m_device);  // [n,T]
-        auto r = blockObjective(*m_model, s.objective, ids, needsCost ? &m_cost : nullptr);
+        objective::ObjectiveResult r;
+        {
+            util::AutocastScope autocast(m_device, m_precision);  // the backward runs outside, as in PyTorch
+            r = blockObjective(*m_model, s.objective, ids, needsCost ? &m_cost : nullptr);
+        }
         torch::Tensor microLoss = r.loss;
         if (m_lossHook)
             microLoss = m_lossHook(m_step + 1, microLoss);
@@ -643,7 +658,7 @@ StepOutcome TrainingRun::trainStep()
         // Every block has T−1 predicted tokens, so weighting by blocks gives the mean over the step's tokens
         // (over all ranks': their gradients are summed below).
         const double weight = double(n) / double(out.blocks);
-        (microLoss * weight).backward();
+        (microLoss * (weight * m_scaler.scale())).backward();
         out.loss += value * weight;
         out.mlePart += r.mlePart * weight;
         if (r.demd.defined()) {
@@ -673,17 +688,29 @@ StepOutcome TrainingRun::trainStep()
     }
     if (haveDemd)
         out.demdPart = demdPart;
-    if (s.clipNorm > 0.0) {
-        std::vector<torch::Tensor> tensors;
+    if (m_scaler.enabled()) {  // after the sum, so every rank sees the same gradients and skips together
+        std::vector<torch::Tensor> gradients;
         for (const auto& p : m_parameters)
-            tensors.push_back(p.tensor);
-        out.gradNorm = torch::nn::utils::clip_grad_norm_(tensors, s.clipNorm);
-        if (!std::isfinite(out.gradNorm))
-            failNonFinite("the gradient norm", out.gradNorm, m_step + 1);
+            gradients.push_back(p.tensor.grad());
+        const bool finite = m_scaler.unscale(gradients);
+        m_scaler.update(finite);
+        out.skipped = !finite;
     }
-    m_optimizer->step();
-    if (m_resuming && m_stepsThisProcess == 0 && m_optimizer->state().size() != m_parameters.size())
-        throw Error::runtime("resume: the optimizer state did not attach to the model's parameters");
+    if (out.skipped) {
+        dropGradients(*m_optimizer);  // no update this step; the data still moves on, as with GradScaler
+    } else {
+        if (s.clipNorm > 0.0) {
+            std::vector<torch::Tensor> tensors;
+            for (const auto& p : m_parameters)
+                tensors.push_back(p.tensor);
+            out.gradNorm = torch::nn::utils::clip_grad_norm_(tensors, s.clipNorm);
+            if (!std::isfinite(out.gradNorm))
+                failNonFinite("the gradient norm", out.gradNorm, m_step + 1);
+        }
+        m_optimizer->step();
+        if (m_resuming && m_stepsThisProcess == 0 && m_optimizer->state().size() != m_parameters.size())
+            throw Error::runtime("resume: the optimizer state did not attach to the model's parameters");
+    }
 
     // Advance the data position; a new epoch gets its own order.
     out.epoch = m_epoch;
@@ -717,6 +744,8 @@ TrainProgress TrainingRun::stepProgress(const StepOutcome& step, double stepSeco
     progress.etaSeconds = processSeconds / double(m_stepsThisProcess) * double(m_totalSteps - m_step);
     progress.bestValidationLoss = m_bestValidationLoss;
     progress.bestStep = m_bestStep;
+    if (step.skipped)
+        progress.message = "float16 gradients overflowed: step skipped, loss scale now " + std::to_string(m_scaler.scale());
     return progress;
 }
 
@@ -741,6 +770,7 @@ void TrainingRun::validate(TrainProgress* progress)
          begin += m_settings.batchSize * world) {  // rank r takes every world-th batch; the sums are shared below
         const int64_t n = std::min(m_settings.batchSize, count - begin);
         const auto ids = m_validationBlocks.narrow(0, begin, n).to(m_device);
+        util::AutocastScope autocast(m_device, m_precision);
         const auto r = blockObjective(*m_model, mle, ids, &m_cost);
         ceSum += r.mlePart * double(r.validCount);
         demdSum += r.demdPart * double(r.validCount);
@@ -787,8 +817,13 @@ TrainProgress TrainingRun::validateAndCheckpoint(const TrainProgress& stepRecord
 TrainResult TrainingRun::run()
 {
     m_device = util::parseDevice(m_settings.device);
+    // Data parallel on CUDA without an index: each process takes the GPU of its local rank, as torchrun expects.
+    if (m_device.is_cuda() && !m_device.has_index() && m_settings.distributed.distributed())
+        m_device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m_settings.distributed.localRank));
+    m_precision = util::parsePrecision(m_settings.precision, m_device);
+    m_scaler = LossScaler(m_precision == torch::kFloat16);
     if (m_settings.distributed.distributed())
-        m_group = std::make_unique<DataParallelGroup>(m_settings.distributed);
+        m_group = std::make_unique<DataParallelGroup>(m_settings.distributed, m_device);
     const RunRecord previous = checkResume();
     prepareOutputFolder();
     loadModel();
@@ -850,6 +885,7 @@ void Trainer::validateSettings(const TrainSettings& s)
             throw Error::badInput(std::string(field) + ": must be positive (got " + std::to_string(value) + ")");
     };
     positive(s.batchSize, "batchSize");
+    util::parsePrecision(s.precision, util::parseDevice(s.device));  // --device and --dtype, named
     if (s.distributed.worldSize < 1 || s.distributed.rank < 0 || s.distributed.rank >= s.distributed.worldSize)
         throw Error::badInput("distributed: rank " + std::to_string(s.distributed.rank) + " outside world size "
                               + std::to_string(s.distributed.worldSize));

@@ -46,6 +46,10 @@ void TrainerState::save(const std::string& path) const
     for (const auto& [name, count] : adamSteps)
         steps[name] = count;
     scalars["adam_steps"] = steps;
+    if (lossScale > 0.0) {
+        scalars["loss_scale"] = lossScale;
+        scalars["loss_scale_finite_steps"] = lossScaleFiniteSteps;
+    }
     nlohmann::json names = nlohmann::json::array();
     for (const auto& entry : parameters)
         names.push_back(entry.first);
@@ -77,6 +81,8 @@ TrainerState TrainerState::load(const std::string& path)
         const auto& best = scalars.at("best_validation_loss");
         state.bestValidationLoss = best.is_null() ? std::numeric_limits<double>::quiet_NaN() : best.get<double>();
         state.bestStep = scalars.at("best_step").get<int64_t>();
+        state.lossScale = scalars.value("loss_scale", 0.0);
+        state.lossScaleFiniteSteps = scalars.value("loss_scale_finite_steps", int64_t(0));
         for (const auto& [name, count] : scalars.at("adam_steps").items())
             state.adamSteps.emplace_back(name, count.get<int64_t>());
         for (const auto& name : scalars.at("parameters")) {

@@ -29,6 +29,8 @@ struct TrainerState {
     NamedTensors expAvg;             // missing entries = the parameter has no AdamW state yet
     NamedTensors expAvgSq;
     std::vector<std::pair<std::string, int64_t>> adamSteps;  // AdamW step count per parameter
+    double lossScale = 0.0;          // float16 runs: the dynamic loss scale (0 = none saved)
+    int64_t lossScaleFiniteSteps = 0;
 
     // Atomic write (io::writeSafetensors). Throws emo::Error(Runtime) naming the file.
     void save(const std::string& path) const;

@@ -2,6 +2,8 @@
 #include "objective/cost_embedding.h"
 #include "objective/head_objective.h"
 #include "objective/objective.h"
+#include "support/reference_tensors.h"
+#include "support/test_devices.h"
 #include "support/test_paths.h"
 #include "util/error.h"
 
@@ -29,11 +31,6 @@ ObjectiveSettings makeSettings(const QString& kind, const QString& mode = "paper
     settings.tailrMinWeight = 0.3;
     settings.mixceEta = 0.3;
     return settings;
-}
-
-double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b)
-{
-    return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
 // The test's own statement of each objective as coefficients of ce and demd at the base point
@@ -152,6 +149,8 @@ private Q_SLOTS:
 
     void headMatchesLogitsPath_data();
     void headMatchesLogitsPath();
+    void headGemmPaddedOrMixed_data();
+    void headGemmPaddedOrMixed();
     void headWithTiedEmbedding();
     void headNoGradAndErrors();
 
@@ -455,11 +454,11 @@ void TestObjective::fusedMatchesReference()
     const torch::Tensor weights = torch::linspace(0.5, 2.0, 13, dtype);
     (fused.perToken * weights).sum().backward();
     (reference.perToken * weights).sum().backward();
-    QVERIFY2(maxAbsDiff(fused.perToken, reference.perToken) < tol, "perToken");
+    QVERIFY2(emo::test::maxAbsDiff(fused.perToken, reference.perToken) < tol, "perToken");
     QVERIFY(std::abs(fused.loss.item<double>() - reference.loss.item<double>()) < tol);
-    QVERIFY2(maxAbsDiff(fused.ce, reference.ce) < tol, "ce");
-    QVERIFY2(maxAbsDiff(fused.demd, reference.demd) < tol, "demd");
-    QVERIFY2(maxAbsDiff(a.grad(), b.grad()) < tol, qPrintable(QString("grad diff %1").arg(maxAbsDiff(a.grad(), b.grad()))));
+    QVERIFY2(emo::test::maxAbsDiff(fused.ce, reference.ce) < tol, "ce");
+    QVERIFY2(emo::test::maxAbsDiff(fused.demd, reference.demd) < tol, "demd");
+    QVERIFY2(emo::test::maxAbsDiff(a.grad(), b.grad()) < tol, qPrintable(QString("grad diff %1").arg(emo::test::maxAbsDiff(a.grad(), b.grad()))));
     QCOMPARE(fused.validCount, int64_t(9));
     QCOMPARE(a.grad().scalar_type(), dtype);
     QCOMPARE(a.grad()[6].abs().sum().item<double>(), 0.0);
@@ -481,7 +480,7 @@ void TestObjective::halfPrecisionLogits()
     QCOMPARE(rh.loss.scalar_type(), torch::kFloat32);
     QCOMPARE(half.grad().scalar_type(), torch::kBFloat16);
     QVERIFY(std::abs(rh.loss.item<double>() - rf.loss.item<double>()) < 1e-5);
-    QVERIFY(maxAbsDiff(half.grad(), full.grad()) < 2e-3);  // bf16 rounding of the gradient
+    QVERIFY(emo::test::maxAbsDiff(half.grad(), full.grad()) < 2e-3);  // bf16 rounding of the gradient
 }
 
 void TestObjective::officialReference_data()
@@ -529,7 +528,7 @@ void TestObjective::officialReference()
         // The cost embedding is fp32 here, float64 in the script: agreement to ~1e-6.
         QVERIFY2(std::abs(r.loss.item<double>() - expectedLoss) < 2e-6 * std::max(1.0, std::abs(expectedLoss)),
                  qPrintable(path + QString(" loss %1 vs official %2").arg(r.loss.item<double>(), 0, 'g', 12).arg(expectedLoss, 0, 'g', 12)));
-        const double diff = maxAbsDiff(logits.grad(), expectedGrad);
+        const double diff = emo::test::maxAbsDiff(logits.grad(), expectedGrad);
         QVERIFY2(diff < 2e-6, qPrintable(path + QString(" max grad diff %1").arg(diff)));
     }
 }
@@ -561,7 +560,7 @@ void TestObjective::logitGradientMatchesBatch()
             g = logitGradient(s, logits[i], labels[i].item<int64_t>(), &cost);
         }
         QCOMPARE(g.sizes().vec(), std::vector<int64_t>{30});
-        QVERIFY(maxAbsDiff(g, z.grad()[i]) < 1e-12);
+        QVERIFY(emo::test::maxAbsDiff(g, z.grad()[i]) < 1e-12);
     }
     QVERIFY_THROWS_EXCEPTION(emo::Error, logitGradient(s, logits[0], -100, &cost));
 }
@@ -624,7 +623,7 @@ void TestObjective::noGradPathGivesSameValues()
     QVERIFY(!without.loss.requires_grad());
     QVERIFY(withGrad.loss.requires_grad());
     QCOMPARE(without.loss.item<double>(), withGrad.loss.item<double>());
-    QVERIFY(maxAbsDiff(without.demd, withGrad.demd) == 0.0);
+    QVERIFY(emo::test::maxAbsDiff(without.demd, withGrad.demd) == 0.0);
 }
 
 void TestObjective::headMatchesLogitsPath_data()
@@ -653,14 +652,83 @@ void TestObjective::headMatchesLogitsPath()
     (fused.loss * 1.7).backward();
     (reference.loss * 1.7).backward();
     QVERIFY(std::abs(fused.loss.item<double>() - reference.loss.item<double>()) < tol);
-    QVERIFY2(maxAbsDiff(fused.perToken, reference.perToken) < tol, "perToken");
-    QVERIFY2(maxAbsDiff(fused.ce, reference.ce) < tol, "ce");
-    QVERIFY2(maxAbsDiff(fused.demd, reference.demd) < tol, "demd");
-    QVERIFY2(maxAbsDiff(h1.grad(), h2.grad()) < tol, qPrintable(QString("hidden grad %1").arg(maxAbsDiff(h1.grad(), h2.grad()))));
-    QVERIFY2(maxAbsDiff(w1.grad(), w2.grad()) < tol, qPrintable(QString("head grad %1").arg(maxAbsDiff(w1.grad(), w2.grad()))));
+    QVERIFY2(emo::test::maxAbsDiff(fused.perToken, reference.perToken) < tol, "perToken");
+    QVERIFY2(emo::test::maxAbsDiff(fused.ce, reference.ce) < tol, "ce");
+    QVERIFY2(emo::test::maxAbsDiff(fused.demd, reference.demd) < tol, "demd");
+    QVERIFY2(emo::test::maxAbsDiff(h1.grad(), h2.grad()) < tol, qPrintable(QString("hidden grad %1").arg(emo::test::maxAbsDiff(h1.grad(), h2.grad()))));
+    QVERIFY2(emo::test::maxAbsDiff(w1.grad(), w2.grad()) < tol, qPrintable(QString("head grad %1").arg(emo::test::maxAbsDiff(w1.grad(), w2.grad()))));
     QCOMPARE(h1.grad().scalar_type(), dtype);
     QCOMPARE(h1.grad()[5].abs().sum().item<double>(), 0.0);
     QVERIFY(!fused.perToken.requires_grad());
+}
+
+void TestObjective::headGemmPaddedOrMixed_data()
+{
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<int>("rowMultiple");
+    QTest::addColumn<QString>("gemmType");
+    for (const QString& device : emo::test::testDevices()) {
+        for (const char* kind : {"mle", "emo", "tailr", "mixce"}) {
+            QTest::addRow("%s %s padded fp32", qPrintable(device), kind) << device << 64 << "fp32";
+            QTest::addRow("%s %s bf16", qPrintable(device), kind) << device << 1 << "bf16";
+            QTest::addRow("%s %s padded bf16", qPrintable(device), kind) << device << 64 << "bf16";
+        }
+    }
+}
+
+// The head's GEMMs on a padded copy (V 50 → 64 rows, as CUDA runs them) and/or in bfloat16 against the float64
+// logits path: the padding rows must never reach the softmax (their logits would be 0, a large share of the
+// mass at V 50), and bf16 operands move the values by bf16's rounding only. Tolerances: padded fp32 as the
+// unpadded path (3e-6; measured ≤ 5e-7); bf16 GEMMs 0.05 on values and 3 % of the largest gradient entry
+// (measured up to 7.2e-3 and 1.2 %, D = 8, logits of size ~3).
+void TestObjective::headGemmPaddedOrMixed()
+{
+    QFETCH(QString, device);
+    QFETCH(int, rowMultiple);
+    QFETCH(QString, gemmType);
+    EMO_REQUIRE_DEVICE(device);
+    const QString kind = QString::fromLatin1(QTest::currentDataTag()).section(' ', 1, 1);
+    const ObjectiveSettings s = makeSettings(kind);
+    const torch::Device on(device.toStdString());
+    const bool bf16 = gemmType == "bf16";
+    torch::manual_seed(7);
+    const torch::Tensor hidden0 = torch::randn({13, 8}, torch::kFloat64);
+    const torch::Tensor head0 = torch::randn({50, 8}, torch::kFloat64) * 0.7;
+    const CostEmbedding cost(head0.to(on, torch::kFloat32));
+    torch::Tensor labels = torch::randint(0, 50, {13}, torch::kLong);
+    labels[5] = -100;
+
+    torch::Tensor h1 = hidden0.to(on, torch::kFloat32).requires_grad_(true);
+    torch::Tensor w1 = head0.to(on, torch::kFloat32).requires_grad_(true);
+    HeadGemmOptions gemm;
+    gemm.rowMultiple = rowMultiple;
+    gemm.type = bf16 ? torch::kBFloat16 : torch::kFloat32;
+    const ObjectiveResult fused = computeHeadObjective(s, h1, w1, labels.to(on), &cost, 4, gemm);
+    fused.loss.backward();
+
+    const CostEmbedding cost64(head0.to(torch::kFloat32));
+    torch::Tensor h2 = hidden0.clone().requires_grad_(true), w2 = head0.clone().requires_grad_(true);
+    const ObjectiveResult reference = computeObjectiveReference(s, torch::mm(h2, w2.t()), labels, &cost64);
+    reference.loss.backward();
+
+    const double valueTol = bf16 ? 0.05 : 3e-6;
+    const double gradTol = bf16 ? 0.03 : 3e-6;
+    const auto relative = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return emo::test::maxAbsDiff(a, b) / b.abs().max().item<double>();
+    };
+    const double loss = std::abs(fused.loss.item<double>() - reference.loss.item<double>());
+    const double perToken = emo::test::maxAbsDiff(fused.perToken, reference.perToken);
+    const double gradHidden = relative(h1.grad(), h2.grad());
+    const double gradHead = relative(w1.grad(), w2.grad());
+    qInfo("loss %.2e  per token %.2e  ∂hidden %.2e  ∂head %.2e (relative)", loss, perToken, gradHidden, gradHead);
+    QVERIFY2(loss <= valueTol, qPrintable(QString::number(loss)));
+    QVERIFY2(perToken <= valueTol, qPrintable(QString::number(perToken)));
+    if (fused.demd.defined())
+        QVERIFY(emo::test::maxAbsDiff(fused.demd, reference.demd) <= valueTol);
+    QVERIFY2(gradHidden <= gradTol, qPrintable(QString::number(gradHidden)));
+    QVERIFY2(gradHead <= gradTol, qPrintable(QString::number(gradHead)));
+    QCOMPARE(w1.grad().sizes(), w1.sizes());  // [V,D]: the padding rows have no gradient to give back
+    QCOMPARE(w1.grad().scalar_type(), torch::kFloat32);
 }
 
 // A tied head (the embedding that also feeds the model) receives both gradients; a frozen head none.
@@ -676,7 +744,7 @@ void TestObjective::headWithTiedEmbedding()
     const auto hidden2 = torch::tanh(t2.index_select(0, ids));
     computeHeadObjective(s, hidden1, t1, labels, &cost, 2).loss.backward();
     computeObjectiveReference(s, torch::mm(hidden2, t2.t()), labels, &cost).loss.backward();
-    QVERIFY2(maxAbsDiff(t1.grad(), t2.grad()) < 1e-12, qPrintable(QString::number(maxAbsDiff(t1.grad(), t2.grad()))));
+    QVERIFY2(emo::test::maxAbsDiff(t1.grad(), t2.grad()) < 1e-12, qPrintable(QString::number(emo::test::maxAbsDiff(t1.grad(), t2.grad()))));
 
     torch::Tensor h = torch::randn({5, 6}, torch::kFloat64).requires_grad_(true);
     computeHeadObjective(s, h, table0, labels, &cost).loss.backward();
@@ -699,7 +767,7 @@ void TestObjective::headNoGradAndErrors()
     const ObjectiveResult logits = computeObjective(s, torch::mm(hidden, head.t()), labels, &cost);
     QVERIFY(!without.loss.requires_grad());
     QVERIFY(std::abs(without.loss.item<double>() - logits.loss.item<double>()) < 1e-5);
-    QVERIFY(maxAbsDiff(without.demd, logits.demd) < 1e-5);
+    QVERIFY(emo::test::maxAbsDiff(without.demd, logits.demd) < 1e-5);
 
     torch::Tensor h = hidden.clone().requires_grad_(true);
     const ObjectiveResult r = computeHeadObjective(s, h, head, labels, &cost);
@@ -723,8 +791,8 @@ void TestObjective::costEmbeddingIsFrozen()
         torch::NoGradGuard noGrad;
         head.mul_(3.0).add_(1.0);  // fine-tuning moves the head; the cost must not move with it
     }
-    QCOMPARE(maxAbsDiff(cost.normalized(), before), 0.0);
-    QVERIFY(maxAbsDiff(cost.normalized().norm(2, 1), torch::ones({12})) < 1e-6);
+    QCOMPARE(emo::test::maxAbsDiff(cost.normalized(), before), 0.0);
+    QVERIFY(emo::test::maxAbsDiff(cost.normalized().norm(2, 1), torch::ones({12})) < 1e-6);
     // A training step through EMO leaves no gradient on the cost.
     torch::Tensor logits = torch::randn({4, 12}).requires_grad_(true);
     computeObjective(makeSettings("emo"), logits, torch::randint(0, 12, {4}, torch::kLong), &cost).loss.backward();

@@ -1,7 +1,6 @@
-#include "local_ranks.h"
+#include "train/local_ranks.h"
 
 #include "util/error.h"
-#include "util/runtime.h"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -18,7 +17,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace emo::cli {
+namespace emo::train {
 namespace {
 
 std::vector<pid_t> g_children;  // for the signal handler, which can reach only a global
@@ -29,7 +28,8 @@ void forwardSignal(int signal)
         ::kill(child, signal);
 }
 
-// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice for port 0).
+} // namespace
+
 int freeLoopbackPort()
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -41,14 +41,13 @@ int freeLoopbackPort()
         || ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
         if (fd >= 0)
             ::close(fd);
-        throw Error::runtime(std::string("--nproc: cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
+        throw Error::runtime(std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
     }
     const int port = ntohs(address.sin_port);
     ::close(fd);
     return port;
 }
 
-// This process's arguments without "--nproc N" / "--nproc=N".
 std::vector<std::string> argumentsWithoutNproc()
 {
     std::ifstream file("/proc/self/cmdline", std::ios::binary);
@@ -72,15 +71,9 @@ std::vector<std::string> argumentsWithoutNproc()
     return kept;
 }
 
-} // namespace
-
-int runLocalRanks(int processes)
+int runLocalRanks(const std::vector<std::string>& arguments, int processes, int port, int threadsEach)
 {
-    const std::vector<std::string> arguments = argumentsWithoutNproc();
-    const int port = freeLoopbackPort();
-    const int threads = std::max(1, util::physicalCoreCount() / processes);
-    std::cerr << "emo: starting " << processes << " ranks on 127.0.0.1:" << port << " (" << threads
-              << (threads == 1 ? " thread" : " threads") << " each)\n";
+    const int threads = std::max(1, threadsEach);
 
     struct sigaction forward{};
     forward.sa_handler = forwardSignal;
@@ -92,7 +85,7 @@ int runLocalRanks(int processes)
     for (int rank = 0; rank < processes; ++rank) {
         const pid_t pid = ::fork();
         if (pid < 0)
-            throw Error::runtime(std::string("--nproc: cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
+            throw Error::runtime(std::string("cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
         if (pid == 0) {
             signal(SIGINT, SIG_DFL);
             setenv("RANK", std::to_string(rank).c_str(), 1);
@@ -106,7 +99,7 @@ int runLocalRanks(int processes)
                 argv.push_back(const_cast<char*>(argument.c_str()));
             argv.push_back(nullptr);
             ::execv("/proc/self/exe", argv.data());
-            std::cerr << "emo: cannot start rank " << rank << ": " << std::strerror(errno) << "\n";
+            std::cerr << "cannot start rank " << rank << ": " << std::strerror(errno) << "\n";
             _exit(1);
         }
         g_children.push_back(pid);
@@ -141,4 +134,4 @@ int runLocalRanks(int processes)
     return result;
 }
 
-} // namespace emo::cli
+} // namespace emo::train
