@@ -6,9 +6,11 @@
 //           PyTorch-eager twin (eager_twin.py) on the same weights and batch, interleaved; peak memory of each;
 //           greedy sampling tokens/s at batch 1, 8, 32 (step_bench.h)
 //   eval  — `emo eval --metrics mauve` on the bundled demo models, seconds per stage (eval_bench.h)
+//   ddp   — data-parallel scaling 1 → 2 processes, one thread each (ddp_bench.h)
 //   growth — the step as V and T grow (only when asked for)
 #include "bench_objective.h"
 #include "bench_shape.h"
+#include "ddp_bench.h"
 #include "eval_bench.h"
 #include "sample_times.h"
 #include "step_bench.h"
@@ -192,11 +194,12 @@ nlohmann::json growthTable(emo::bench::StepBenchOptions step, bool quick)
 }
 
 const char* const kUsage =
-    "usage: emo-bench [--quick] [--only gemm|loss|step|eval|growth] [--shape demo|gpt2-small|quick ...]\n"
+    "usage: emo-bench [--quick] [--only gemm|loss|step|eval|ddp|growth] [--shape demo|gpt2-small|quick ...]\n"
     "                 [--arch llama|gpt2 --layers L --d D --heads H --kv-heads K --vocab V --seq T --batch B]\n"
     "                 [--objectives mle,emo,tailr,mixce,mle+logits,...] [--repeats N] [--chunk ROWS] [--twin PATH|none]\n"
     "                 [--sample-rows 1,8,32|none] [--json FILE]\n"
-    "  default: gemm, loss, the step at the demo and GPT-2-small shapes against the eager twin, and eval\n"
+    "  default: gemm, loss, the step at the demo and GPT-2-small shapes against the eager twin, eval and ddp\n"
+    "  ddp: an EMO fine-tune of demo-base as 1 process and as 2 (Gloo, loopback), one thread each: scaling efficiency\n"
     "  eval: emo eval's MAUVE job on the bundled demo models (sampling, features, clustering), seconds per stage\n"
     "  growth: the engine's MLE and EMO step as V grows (8000, 50257, 128256) and as T grows (128 to 1024)\n"
     "  --quick: small shapes, one repetition (a smoke test; it checks that engine and twin agree, not speed)\n"
@@ -238,6 +241,8 @@ int main(int argc, char** argv)
     if (argc == 6 && std::strcmp(argv[1], "--memory-child") == 0)
         return lossMemoryChild(argv[2], {std::atoll(argv[3]), std::atoll(argv[4]), std::atoll(argv[5])});
     try {
+        if (argc > 1 && std::strcmp(argv[1], "--ddp-child") == 0)
+            return emo::bench::ddpChild(argc, argv);
         if (argc > 1 && std::strcmp(argv[1], "--serve-step") == 0) {
             emo::bench::StepServerOptions server;
             for (int i = 2; i + 1 < argc; i += 2) {
@@ -304,8 +309,9 @@ int main(int argc, char** argv)
                 return 2;
             }
         }
-        if (!only.empty() && only != "gemm" && only != "loss" && only != "step" && only != "eval" && only != "growth")
-            throw std::invalid_argument("--only must be gemm, loss, step, eval or growth, not " + only);
+        if (!only.empty() && only != "gemm" && only != "loss" && only != "step" && only != "eval" && only != "ddp"
+            && only != "growth")
+            throw std::invalid_argument("--only must be gemm, loss, step, eval, ddp or growth, not " + only);
         std::vector<emo::bench::BenchShape> shapes;
         for (const auto& name : shapeNames)
             shapes.push_back(emo::bench::namedShape(name));
@@ -367,6 +373,16 @@ int main(int argc, char** argv)
                 eval.continuationWords = 20;
             }
             report["eval"] = emo::bench::benchMauveEval(eval);
+        }
+        if (only.empty() || only == "ddp") {
+            emo::bench::DdpBenchOptions ddp;
+            ddp.resources = emo::util::resourcesDir(EMO_RESOURCES_DIR);
+            if (quick) {
+                ddp.model = "demo-tiny";
+                ddp.steps = 4;
+                ddp.warmup = 1;
+            }
+            report["ddp"] = emo::bench::benchDataParallel(ddp);
         }
         if (only == "growth") {
             step.gemmPeak = peak;
