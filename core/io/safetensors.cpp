@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 namespace emo::io {
 
@@ -39,6 +40,24 @@ const DTypeName& entry(SafetensorsDType dtype)
         if (e.dtype == dtype)
             return e;
     throw Error::runtime("unknown safetensors dtype value " + std::to_string(static_cast<int>(dtype)));
+}
+
+// nlohmann keeps the last of two equal keys without a word; the format allows each name once. `duplicate`
+// receives the first key seen twice in any object of the header.
+nlohmann::json parseRefusingDuplicateKeys(const std::string& text, std::string* duplicate)
+{
+    std::vector<std::set<std::string>> keysOfOpenObjects;
+    using Event = nlohmann::json::parse_event_t;
+    return nlohmann::json::parse(text, [&](int, Event event, nlohmann::json& parsed) {
+        if (event == Event::object_start)
+            keysOfOpenObjects.emplace_back();
+        else if (event == Event::object_end && !keysOfOpenObjects.empty())
+            keysOfOpenObjects.pop_back();
+        else if (event == Event::key && !keysOfOpenObjects.empty() &&
+                 !keysOfOpenObjects.back().insert(parsed.get<std::string>()).second && duplicate->empty())
+            *duplicate = parsed.get<std::string>();
+        return true;
+    });
 }
 
 uint64_t readLittleEndianU64(const unsigned char* bytes)
@@ -162,12 +181,18 @@ SafetensorsFile SafetensorsFile::open(const std::string& path)
     if (!input.readAt(headerText.data(), headerSize, 8))
         throw Error::badInput(path + ": truncated safetensors file");
 
+    // The reference reader refuses a header that does not open with '{' (no leading blanks either).
+    if (headerText[0] != '{')
+        throw Error::badInput(path + ": header does not start with '{'; not a safetensors file?");
     nlohmann::json header;
+    std::string duplicate;
     try {
-        header = nlohmann::json::parse(headerText);
+        header = parseRefusingDuplicateKeys(headerText, &duplicate);
     } catch (const nlohmann::json::exception& e) {
         throw Error::badInput(path + ": header is not valid JSON: " + e.what());
     }
+    if (!duplicate.empty())
+        throw Error::badInput(path + ": header names '" + duplicate + "' twice");
     if (!header.is_object())
         throw Error::badInput(path + ": header is not a JSON object");
 
@@ -191,20 +216,30 @@ SafetensorsFile SafetensorsFile::open(const std::string& path)
                                                   path + ": tensor '" + it.key() + "'"));
     }
 
-    // File order; then no two non-empty ranges may share a byte.
+    // In file order the ranges must tile the data section exactly, as the reference reader demands: no two
+    // share a byte, and no byte belongs to no tensor (hidden bytes are a place to smuggle data, or a sign of
+    // a file cut or patched by hand).
     std::sort(file.m_tensors.begin(), file.m_tensors.end(), [](const auto& a, const auto& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end != b.end ? a.end < b.end : a.name < b.name;
     });
+    uint64_t covered = 0;
     const SafetensorsTensorInfo* previous = nullptr;
     for (const auto& info : file.m_tensors) {
-        if (info.begin == info.end)
-            continue;
-        if (previous && info.begin < previous->end)
-            throw Error::badInput(path + ": tensor '" + info.name + "' data_offsets [" + std::to_string(info.begin) +
-                                  ", " + std::to_string(info.end) + ") overlap tensor '" + previous->name + "' [" +
-                                  std::to_string(previous->begin) + ", " + std::to_string(previous->end) + ")");
+        const std::string range = "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) + ")";
+        if (info.begin < covered)
+            throw Error::badInput(path + ": tensor '" + info.name + "' " + range + " overlap tensor '" +
+                                  previous->name + "' [" + std::to_string(previous->begin) + ", " +
+                                  std::to_string(previous->end) + ")");
+        if (info.begin > covered)
+            throw Error::badInput(path + ": bytes [" + std::to_string(covered) + ", " + std::to_string(info.begin) +
+                                  ") of the data section belong to no tensor (the next, tensor '" + info.name +
+                                  "', has " + range + ")");
+        covered = info.end;
         previous = &info;
     }
+    if (covered != dataSize)
+        throw Error::badInput(path + ": bytes [" + std::to_string(covered) + ", " + std::to_string(dataSize) +
+                              ") at the end of the data section belong to no tensor");
     return file;
 }
 

@@ -169,7 +169,7 @@ private Q_SLOTS:
         QTest::newRow("header cut short by data size") << lengthPrefix(40) + R"({"w":{"dtype":"F32"}})" << ""
                                                        << "past the end";
         QTest::newRow("invalid JSON") << withHeader(R"({"w": {"dtype": )", "") << "" << "not valid JSON";
-        QTest::newRow("JSON not an object") << withHeader("[1, 2]  ", "") << "" << "not a JSON object";
+        QTest::newRow("JSON not an object") << withHeader("[1, 2]  ", "") << "" << "does not start with '{'";
         QTest::newRow("unknown dtype") << withHeader(R"({"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})",
                                                      QByteArray(1, 0)) << "w" << "'F8'";
         QTest::newRow("dtype not a string") << withHeader(R"({"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})",
@@ -209,6 +209,29 @@ private Q_SLOTS:
                                                        QByteArray(2, 0)) << "w" << "data_offsets";
         QTest::newRow("unexpected field") << withHeader(
             R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"offset":3}})", QByteArray(1, 0)) << "w" << "'offset'";
+        // The format's rules beyond each entry, as the reference reader holds them.
+        QTest::newRow("tensor named twice") << withHeader(
+            R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+            QByteArray(2, 0)) << "" << "'w' twice";
+        QTest::newRow("field named twice in an entry") << withHeader(
+            R"({"w":{"dtype":"U8","dtype":"I8","shape":[1],"data_offsets":[0,1]}})", QByteArray(1, 0)) << ""
+                                                       << "'dtype' twice";
+        QTest::newRow("bytes after the last tensor") << withHeader(
+            R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})", QByteArray(4, 0)) << "" << "[1, 4)";
+        QTest::newRow("data without any tensor") << withHeader(R"({"__metadata__":{"k":"v"}})", QByteArray(8, 0))
+                                                 << "" << "belong to no tensor";
+        QTest::newRow("gap before the first tensor") << withHeader(
+            R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}})", QByteArray(8, 0)) << "w" << "[0, 4)";
+        QTest::newRow("gap between tensors") << withHeader(
+            R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}})",
+            QByteArray(3, 0)) << "b" << "[1, 2)";
+        QTest::newRow("empty tensor inside another's range") << withHeader(
+            R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"e":{"dtype":"U8","shape":[0],"data_offsets":[1,1]}})",
+            QByteArray(2, 0)) << "e" << "overlap tensor 'a'";
+        QTest::newRow("header opens with a blank") << withHeader(R"( {"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})",
+                                                                 QByteArray(1, 0)) << "" << "'{'";
+        QTest::newRow("header not UTF-8") << withHeader("{\"w\xff\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}",
+                                                        QByteArray(1, 0)) << "" << "not valid JSON";
         QTest::newRow("metadata value not a string") << withHeader(R"({"__metadata__":{"steps":3}})", "") << ""
                                                      << "'steps'";
     }
