@@ -15,6 +15,7 @@
 // "rouge" reports "rouge-1" and "rouge-l", "fewshot" reports "fewshot-acc". Unknown metric or oracle-ppl /
 // rev-ce without --oracle: exit 2 before any model is loaded.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "eval/metric_catalog.h"
 #include "eval/model_evaluation.h"
@@ -24,8 +25,8 @@
 #include "terminal_progress.h"
 #include "text/tokenizer.h"
 #include "util/device.h"
-#include "util/error.h"
 #include "util/precision.h"
+#include "util/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -61,26 +62,35 @@ public:
         command.add_option("--data", m_data, "Data set (.txt, .jsonl, WikiText raw; fewshot: JSONL of text, label)")->required();
         command.add_option("--metrics", m_metrics, "Comma-separated, of: " + eval::metricRequestList())->capture_default_str();
         command.add_option("--oracle", m_oracle, "Oracle / reference model folder (oracle-ppl, rev-ce; MAUVE's feature model)");
-        command.add_option("--block", m_block, "ppl: tokens per scored block (0 = min(256, the model's context))")->capture_default_str();
-        command.add_option("--batch", m_batch, "Sequences per forward pass")->capture_default_str();
-        command.add_option("--prefix-words", m_continuation.prefixWords, "Words of each document given as prompt")->capture_default_str();
-        command.add_option("--continuation-words", m_continuation.continuationWords, "Words of the reference continuation")->capture_default_str();
-        command.add_option("--samples", m_continuation.samplesPerPrefix, "Sampled continuations per prefix")->capture_default_str();
-        command.add_option("--seeds", m_continuation.seeds, "Full sampling runs (mean and std over them)")->capture_default_str();
+        command.add_option("--block", m_block, "ppl: tokens per scored block (0 = min(256, the model's context))")
+            ->check(countIn(0, kMaxRows))->capture_default_str();
+        command.add_option("--batch", m_batch, "Sequences per forward pass")->check(countIn(1, kMaxRows))->capture_default_str();
+        command.add_option("--prefix-words", m_continuation.prefixWords, "Words of each document given as prompt")
+            ->check(countIn(1, kMaxRows))->capture_default_str();
+        command.add_option("--continuation-words", m_continuation.continuationWords, "Words of the reference continuation")
+            ->check(countIn(1, kMaxRows))->capture_default_str();
+        command.add_option("--samples", m_continuation.samplesPerPrefix, "Sampled continuations per prefix")
+            ->check(countIn(1, kMaxRows))->capture_default_str();
+        command.add_option("--seeds", m_continuation.seeds, "Full sampling runs (mean and std over them)")
+            ->check(countIn(1, 1000))->capture_default_str();
         command.add_option("--seed", m_seed, "First sampling seed; also picks few-shot demonstrations")->capture_default_str();
-        command.add_option("--max-prefixes", m_continuation.maxPrefixes, "Documents used at most (0 = all); also caps fewshot examples")->capture_default_str();
+        command.add_option("--max-prefixes", m_continuation.maxPrefixes, "Documents used at most (0 = all); also caps fewshot examples")
+            ->check(countIn(0, INT32_MAX))->capture_default_str();
         command.add_option("--protocol", m_protocol,
                            "pooled (stop at EOS, cut to --continuation-words, MAUVE over all samples) | official (the "
                            "EMO repository's: fixed-length samples, MAUVE per sample index averaged, oracle-ppl of prefix + continuation)")
             ->check(CLI::IsMember({"pooled", "official"}))->capture_default_str();
         command.add_option("--continuation-tokens", m_continuation.continuationTokens,
-                           "official: new tokens of every sample (0 = --continuation-words)")->check(CLI::NonNegativeNumber)->capture_default_str();
-        command.add_option("--max-new", m_continuation.maxNewTokens, "Tokens sampled at most (0 = the longest reference's)")->capture_default_str();
+                           "official: new tokens of every sample (0 = --continuation-words)")->check(countIn(0, kMaxRows))->capture_default_str();
+        command.add_option("--max-new", m_continuation.maxNewTokens, "Tokens sampled at most (0 = the longest reference's)")
+            ->check(countIn(0, kMaxRows))->capture_default_str();
         command.add_option("--template", m_template, "fewshot: template with {text} and {label}; \\n is a newline "
                                                      "(default: {text}\\nTopic: {label})");
-        command.add_option("--shots", m_fewShot.shots, "fewshot: in-context examples (k)")->capture_default_str();
+        command.add_option("--shots", m_fewShot.shots, "fewshot: in-context examples (k)")->check(countIn(0, 1000))->capture_default_str();
         command.add_option("--labels", m_labels, "fewshot: comma-separated candidate labels (default: the set's)");
         command.add_option("--device", m_device, "cpu | cuda | cuda:N")->capture_default_str();
+        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forwards")
+            ->capture_default_str();
         command.add_flag("--json", m_json, "One JSON document on stdout");
     }
 
@@ -89,8 +99,6 @@ public:
         const auto metrics = splitList(m_metrics);
         if (metrics.empty())
             throw Error::badInput("--metrics: no metric given");
-        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forwards")
-            ->capture_default_str();
         for (const auto& metric : metrics) {
             if (!eval::isMetricRequest(metric))
                 throw Error::badInput("--metrics: unknown metric '" + metric + "' (available: " +
@@ -102,6 +110,7 @@ public:
             throw Error::badInput("--protocol " + m_protocol + ": expected pooled or official");
 
         const auto device = util::parseDevice(m_device);
+        const torch::ScalarType precision = util::parsePrecision(m_precision, device);
         auto [model, tokenizer] = model::loadModelFolder(m_model, device);
         model::ModelFolder oracleFolder;
         if (!m_oracle.empty())
@@ -110,7 +119,6 @@ public:
         TerminalProgress bar("eval");
         auto progress = [&](const Progress& p) {
             bar.update(p.done, p.total, p.stage);
-        const torch::ScalarType precision = util::parsePrecision(m_precision, device);
             return true;
         };
         eval::ModelEvaluationSettings settings;
@@ -127,6 +135,7 @@ public:
         m_fewShot.labels = splitList(m_labels);
         m_fewShot.maxExamples = m_continuation.maxPrefixes;
         settings.fewShot = m_fewShot;
+        util::AutocastScope autocast(device, precision);
         auto evaluation = eval::evaluateModel({model.get(), tokenizer.get(), oracleFolder.model.get(),
                                                oracleFolder.tokenizer.get()}, m_data,
                                               settings, progress);
@@ -135,7 +144,6 @@ public:
         report.data = m_data;
         const eval::FewShotResult& fewShot = evaluation.fewShot;
         const bool hasFewShot = evaluation.hasFewShot;
-        util::AutocastScope autocast(device, precision);
         bar.finish();
 
         if (m_json) {

@@ -7,6 +7,7 @@
 // Resumable: run the same command again after an interruption (Ctrl-C saves the current run's state) and
 // finished data, runs and scores are kept. Writes results.json, results.md and plots into --out.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "experiment/domain_experiment.h"
 #include "experiment/oracle_experiment.h"
@@ -30,9 +31,11 @@ public:
         command.require_subcommand(1);
         CLI::App* oracle = m_oracleCommand = command.add_subcommand("oracle", "An oracle model's samples as data: MLE, TaiLr, MixCE and EMO "
                                                             "fine-tunes scored by oracle perplexity, MAUVE, ROUGE and test perplexity");
-        oracle->add_option("--out", m_out, "Results folder (default experiments/oracle-<scale>)");
+        oracle->add_option("--out", m_out, "Results folder (default experiments/oracle-<scale>)")
+            ->check(outputFolder());
         oracle->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
-        oracle->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
+        oracle->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")
+            ->check(CLI::IsMember({"full", "quick", "micro"}))->capture_default_str();
         oracle->add_option("--oracle", m_oracle, "Oracle model folder (default: the bundled demo-base)");
         oracle->add_option("--student-data", m_studentData,
                            "The student's pretraining text (default: the oracle's own corpus, the bundled pretrain/train.txt)");
@@ -45,9 +48,11 @@ public:
         CLI::App* domains = m_domainsCommand = command.add_subcommand(
             "domains", "One base fine-tuned with MLE, TaiLr, MixCE and EMO on corpora of different domains: MAUVE of "
                        "continuations against human text, test perplexity, forward/reverse CE against a surrogate");
-        domains->add_option("--out", m_out, "Results folder (default experiments/domains-<scale>)");
+        domains->add_option("--out", m_out, "Results folder (default experiments/domains-<scale>)")
+            ->check(outputFolder());
         domains->add_flag("--quick", m_quick, "The quick scale (under 10 minutes on 2 cores)");
-        domains->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")->capture_default_str();
+        domains->add_option("--scale", m_scale, "full | quick | micro (micro: seconds, for tests)")
+            ->check(CLI::IsMember({"full", "quick", "micro"}))->capture_default_str();
         domains->add_option("--data", m_data, "Folder of the domains, <name>/{train,validation,test}.txt (default: the bundled resources/data/domains)");
         domains->add_option("--surrogate", m_surrogate, "Surrogate target and MAUVE feature model (default: the bundled demo-base)");
         domains->add_option("--base", m_base, "A pretrained base to fine-tune (the surrogate's vocabulary; default: pretrain one)");

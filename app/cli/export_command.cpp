@@ -1,5 +1,6 @@
 // emo export --run DIR --out DIR [--dtype fp32|fp16|bf16]: a clean Hugging Face folder from a run.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "format.h"
 #include "train/run_export.h"
@@ -19,7 +20,7 @@ public:
     void declareOptions(CLI::App& command) override
     {
         command.add_option("--run", m_settings.runDir, "Run folder (or any HF model folder)")->required();
-        command.add_option("--out", m_settings.outputDir, "New Hugging Face folder")->required();
+        command.add_option("--out", m_settings.outputDir, "New Hugging Face folder")->required()->check(outputFolder());
         command.add_option("--dtype", m_settings.dtype, "Storage type of the weights: fp32 | fp16 | bf16")
             ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))->capture_default_str();
         command.add_flag("--no-history", m_noHistory, "Leave run.json and metrics.jsonl behind");

@@ -1,6 +1,7 @@
 // emo inspect: per predicted token CE, DEMD, p_gold, top-k candidates with their cost to the gold token,
 // and each objective's logit gradient.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "format.h"
 #include "inspect/inspect_json.h"
@@ -31,7 +32,8 @@ public:
         command.add_option("--objectives", m_objectives, "Comma-separated objectives whose gradients are shown")
             ->capture_default_str();
         m_objectiveOptions.declareParameters(command);
-        command.add_option("--top-k", m_topK, "Candidates and gradient entries per token")->capture_default_str();
+        command.add_option("--top-k", m_topK, "Candidates and gradient entries per token")
+            ->check(countIn(1, 10'000))->capture_default_str();
         command.add_option("--device", m_device, "cpu | cuda")->capture_default_str();
         command.add_flag("--json", m_json, "One JSON document on stdout");
     }

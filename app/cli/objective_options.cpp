@@ -1,4 +1,5 @@
 #include "objective_options.h"
+#include "option_checks.h"
 
 #include "util/error.h"
 
@@ -15,17 +16,17 @@ void ObjectiveOptions::declareParameters(CLI::App& command)
     command.add_option("--emo-mode", emoMode, "EMO variant: paper (GPT-2 recipe) | pure (DEMD only) | llama")
         ->check(CLI::IsMember({"paper", "pure", "llama"}))->capture_default_str();
     command.add_option("--emo-ratio-cap", defaults.emoRatioCap, "Cap of the stop-gradient ratio (0 = off)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
-    command.add_option("--gamma", defaults.tailrGamma, "TaiLr gamma")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        ->check(finiteAtLeast(0.0))->capture_default_str();
+    command.add_option("--gamma", defaults.tailrGamma, "TaiLr gamma")->check(finiteIn(0.0, 1.0))->capture_default_str();
     command.add_option("--tailr-min-weight", defaults.tailrMinWeight, "TaiLr lower clamp of the token weight")
-        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        ->check(finiteIn(0.0, 1.0))->capture_default_str();
     command.add_option("--tailr-form", tailrForm,
                        "TaiLr as its paper writes it (paper: --gamma) or as the EMO paper ran it (mixed: "
                        "r*mle + (1-r)*w*mle with gamma = 1-r, r = --tailr-mix)")
         ->check(CLI::IsMember({"paper", "mixed"}))->capture_default_str();
     command.add_option("--tailr-mix", defaults.tailrMix, "MLE share r of --tailr-form mixed (1 = MLE)")
-        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-    command.add_option("--eta", defaults.mixceEta, "MixCE mixing ratio (1 = MLE)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        ->check(finiteIn(0.0, 1.0))->capture_default_str();
+    command.add_option("--eta", defaults.mixceEta, "MixCE mixing ratio (1 = MLE)")->check(finiteIn(0.0, 1.0))->capture_default_str();
 }
 
 objective::ObjectiveSettings ObjectiveOptions::settings() const

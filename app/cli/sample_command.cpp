@@ -1,5 +1,6 @@
 // emo sample: continuations of prompts, batched with the KV cache; ancestral sampling by default.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "generate/sampler.h"
 #include "io/documents.h"
@@ -9,8 +10,8 @@
 #include "text/tokenizer.h"
 #include "util/atomic_file.h"
 #include "util/device.h"
-#include "util/error.h"
 #include "util/precision.h"
+#include "util/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,22 +33,26 @@ public:
         auto prompts = command.add_option("--prompts", m_promptsFile, "File of prompts: one a line, or JSON lines with \"text\" or \"prompt\"");
         prompt->excludes(prompts);
         prompts->excludes(prompt);
-        command.add_option("--max-new", m_settings.maxNewTokens, "Tokens to generate at most")->capture_default_str();
-        command.add_option("--n", m_settings.samplesPerPrompt, "Samples per prompt")->capture_default_str();
-        command.add_option("--temperature", m_settings.temperature, "Softmax temperature (0 = greedy)")->capture_default_str();
-        command.add_option("--top-k", m_settings.topK, "Keep the k most likely tokens (0 = off)")->capture_default_str();
-        command.add_option("--top-p", m_settings.topP, "Keep the smallest set with this mass (1 = off)")->capture_default_str();
+        command.add_option("--max-new", m_settings.maxNewTokens, "Tokens to generate at most")
+            ->check(countIn(0, kMaxRows))->capture_default_str();
+        command.add_option("--n", m_settings.samplesPerPrompt, "Samples per prompt")->check(countIn(1, kMaxRows))->capture_default_str();
+        command.add_option("--temperature", m_settings.temperature, "Softmax temperature (0 = greedy)")
+            ->check(finiteAtLeast(0.0))->capture_default_str();
+        command.add_option("--top-k", m_settings.topK, "Keep the k most likely tokens (0 = off)")
+            ->check(countIn(0, INT32_MAX))->capture_default_str();
+        command.add_option("--top-p", m_settings.topP, "Keep the smallest set with this mass (1 = off)")
+            ->check(finiteIn(0.0, 1.0, OpenEnd::Min))->capture_default_str();
         command.add_flag("--greedy", m_greedy, "Argmax decoding");
         command.add_option("--seed", m_settings.seed, "Random seed")->capture_default_str();
         command.add_flag("--no-stop", m_noStop, "Do not stop at EOS");
         command.add_option("--device", m_device, "cpu | cuda")->capture_default_str();
+        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forward")
+            ->capture_default_str();
         command.add_flag("--json", m_json, "One JSON document on stdout");
     }
 
     int run() override
     {
-        command.add_option("--dtype", m_precision, "fp32 | bf16 | fp16: autocast precision of the forward")
-            ->capture_default_str();
         std::vector<std::string> prompts;
         if (!m_promptsFile.empty())
             prompts = io::readPrompts(m_promptsFile);
@@ -61,12 +66,12 @@ public:
         const torch::ScalarType precision = util::parsePrecision(m_precision, device);
         auto [model, tokenizer] = model::loadModelFolder(m_model, device);
         generate::Sampler sampler(*model, tokenizer.get());
+        util::AutocastScope autocast(device, precision);
 
         installInterruptHandler();
         TerminalProgress bar("sample");
         auto samples = sampler.sample(prompts, m_settings, [&](const Progress& p) {
             bar.update(p.done, p.total);
-        util::AutocastScope autocast(device, precision);
             return !interruptRequested();
         });
         bar.finish();

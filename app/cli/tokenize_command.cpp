@@ -20,18 +20,18 @@ public:
     void declareOptions(CLI::App& command) override
     {
         command.add_option("--model", m_model, "Model folder (only its tokenizer files are read)")->required();
-        auto text = command.add_option("--text", m_text, "Text to tokenize");
-        auto file = command.add_option("--file", m_file, "File whose whole content is tokenized");
-        text->excludes(file);
-        file->excludes(text);
+        m_textOption = command.add_option("--text", m_text, "Text to tokenize (may be empty)");
+        m_fileOption = command.add_option("--file", m_file, "File whose whole content is tokenized");
+        m_textOption->excludes(m_fileOption);
+        m_fileOption->excludes(m_textOption);
         command.add_flag("--json", m_json, "Print {\"ids\":[...],\"pieces\":[...]}");
     }
 
     int run() override
     {
-        if (m_text.empty() && m_file.empty())
+        if (m_textOption->count() == 0 && m_fileOption->count() == 0)
             throw Error::badInput("tokenize needs --text TEXT or --file FILE");
-        const std::string input = m_file.empty() ? m_text : util::readTextFile(m_file);
+        const std::string input = m_fileOption->count() == 0 ? m_text : util::readTextFile(m_file);
         auto tokenizer = text::loadTokenizer(m_model);
         const auto ids = tokenizer->encode(input);
         std::vector<std::string> pieces;
@@ -51,6 +51,8 @@ public:
 
 private:
     std::string m_model, m_text, m_file;
+    CLI::Option* m_textOption = nullptr;  // counted: an empty --text is a text, and has no tokens
+    CLI::Option* m_fileOption = nullptr;
     bool m_json = false;
 };
 

@@ -1,16 +1,17 @@
 // emo train: fine-tune a model with one objective; the run folder is an HF folder plus run files.
 #include "cli_command.h"
+#include "option_checks.h"
 
 #include "objective_options.h"
-#include "train/trainer.h"
 #include "train/local_ranks.h"
+#include "train/trainer.h"
 #include "train_progress_printer.h"
 #include "util/error.h"
-
 #include "util/runtime.h"
 
 #include <algorithm>
 #include <iostream>
+
 namespace emo::cli {
 namespace {
 
@@ -30,7 +31,7 @@ public:
         command.add_option("--cost-from", m_settings.costEmbeddingFrom,
                            "EMO's cost embedding: a model folder whose LM head to use, or random:SEED (default: the "
                            "model's own head as loaded, as in the paper)");
-        command.add_option("--out", m_settings.outputDir, "Run folder to write")->required();
+        command.add_option("--out", m_settings.outputDir, "Run folder to write")->required()->check(outputFolder());
         command.add_flag("--json", m_json, "Print the result as one JSON document on stdout");
         command.add_option("--nproc", m_processes,
                            "Data-parallel processes on this machine (c10d Gloo); --batch is per process. Under "

@@ -1,4 +1,5 @@
 #include "train_progress_printer.h"
+#include "option_checks.h"
 
 #include "format.h"
 #include "interrupt.h"
@@ -46,25 +47,63 @@ void TrainProgressPrinter::finish()
         m_bar->finish();
 }
 
+namespace {
+
+// Core names a setting by its run.json field; a CLI user typed the option. Next to the declarations below so
+// that a renamed option is renamed here too.
+constexpr std::pair<const char*, const char*> kOptionOfField[] = {
+    {"batch_size", "--batch"},         {"block_size", "--block"},       {"learning_rate", "--lr"},
+    {"weight_decay", "--weight-decay"}, {"warmup_steps", "--warmup"},   {"gradient_accumulation", "--accumulate"},
+    {"clip_norm", "--clip"},           {"validate_every", "--validate-every"},
+    {"validation_fraction", "--val-fraction"}, {"max_steps", "--steps"}, {"epochs", "--epochs"},
+    {"output_dir", "--out"},           {"model_path", "--model"},       {"data_path", "--data"},
+    {"objective.emo_ratio_cap", "--emo-ratio-cap"}, {"objective.tailr_gamma", "--gamma"},
+    {"objective.tailr_min_weight", "--tailr-min-weight"}, {"objective.tailr_mix", "--tailr-mix"},
+    {"objective.mixce_eta", "--eta"},
+};
+
+// "block_size: 100000 exceeds ..." → "--block: 100000 exceeds ..."; other messages unchanged.
+Error namedByOption(const Error& error)
+{
+    const std::string message = error.what();
+    for (const auto& [field, option] : kOptionOfField) {
+        const std::string prefix = std::string(field) + ": ";
+        if (message.rfind(prefix, 0) == 0)
+            return Error(option + (": " + message.substr(prefix.size())), error.kind());
+    }
+    return error;
+}
+
+} // namespace
+
 void declareTrainerOptions(CLI::App& command, train::TrainSettings& t)
 {
     command.add_option("--val", t.validationPath, "Validation text (default: a held-out share of the data)");
-    auto epochs = command.add_option("--epochs", t.epochs, "Passes over the data")->capture_default_str();
-    auto steps = command.add_option("--steps", t.maxSteps, "Optimizer steps (overrides --epochs)");
+    auto epochs = command.add_option("--epochs", t.epochs, "Passes over the data")
+        ->check(countIn(1, 1'000'000))->capture_default_str();
+    auto steps = command.add_option("--steps", t.maxSteps, "Optimizer steps (overrides --epochs)")
+        ->check(countIn(1, kMaxSteps));
     epochs->excludes(steps);
-    command.add_option("--batch", t.batchSize, "Blocks per step")->capture_default_str();
-    command.add_option("--block", t.blockSize, "Tokens per block")->capture_default_str();
-    command.add_option("--lr", t.learningRate, "Peak learning rate")->capture_default_str();
-    command.add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->capture_default_str();
+    command.add_option("--batch", t.batchSize, "Blocks per step")->check(countIn(1, kMaxRows))->capture_default_str();
+    command.add_option("--block", t.blockSize, "Tokens per block")->check(countIn(2, kMaxRows))->capture_default_str();
+    command.add_option("--lr", t.learningRate, "Peak learning rate")->check(finiteAtLeast(0.0))->capture_default_str();
+    command.add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->check(finiteAtLeast(0.0))->capture_default_str();
     command.add_option("--schedule", t.schedule, "linear | constant | cosine")
         ->check(CLI::IsMember({"linear", "constant", "cosine"}))->capture_default_str();
-    command.add_option("--warmup", t.warmupSteps, "Warm-up steps")->capture_default_str();
-    command.add_option("--accumulate", t.gradientAccumulation, "Micro-batches per optimizer step")->capture_default_str();
-    command.add_option("--clip", t.clipNorm, "Clip the global gradient norm (0 = off)")->capture_default_str();
-    command.add_option("--validate-every", t.validateEvery, "Validate every K steps (0 = each epoch)")->capture_default_str();
-    command.add_option("--val-fraction", t.validationFraction, "Held-out share when there is no --val")->capture_default_str();
+    command.add_option("--warmup", t.warmupSteps, "Warm-up steps")->check(countIn(0, kMaxSteps))->capture_default_str();
+    command.add_option("--accumulate", t.gradientAccumulation, "Micro-batches per optimizer step")
+        ->check(countIn(1, kMaxRows))->capture_default_str();
+    command.add_option("--clip", t.clipNorm, "Clip the global gradient norm (0 = off)")
+        ->check(finiteAtLeast(0.0))->capture_default_str();
+    command.add_option("--validate-every", t.validateEvery, "Validate every K steps (0 = each epoch)")
+        ->check(countIn(0, kMaxSteps))->capture_default_str();
+    command.add_option("--val-fraction", t.validationFraction, "Held-out share when there is no --val")
+        ->check(finiteIn(0.0, 1.0, OpenEnd::Max))->capture_default_str();
     command.add_option("--seed", t.seed, "Random seed")->capture_default_str();
     command.add_option("--device", t.device, "cpu | cuda | cuda:N")->capture_default_str();
+    command.add_option("--dtype", t.precision,
+                       "fp32 | bf16 | fp16: autocast precision of the forward (weights and optimizer stay fp32)")
+        ->capture_default_str();
     command.add_option("--resume", t.resumeDir, "Run folder to continue exactly");
 }
 
@@ -99,11 +138,8 @@ int runTrainingWith(const std::function<train::TrainResult(const train::TrainPro
     } catch (const Error& e) {
         printer.finish();
         if (e.kind() != Error::Kind::Cancelled)
-            throw;
+            throw namedByOption(e);
         if (json)
-    command.add_option("--dtype", t.precision,
-                       "fp32 | bf16 | fp16: autocast precision of the forward (weights and optimizer stay fp32)")
-        ->capture_default_str();
             std::cout << nlohmann::json{{"status", "cancelled"}, {"message", e.what()}}.dump(2) << "\n";
         std::cerr << "emo: " << e.what() << "\n";  // where the state is saved, if anything was
         return 130;

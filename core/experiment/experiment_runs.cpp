@@ -87,14 +87,6 @@ double secondsSince(ExperimentClock::time_point start)
     return std::chrono::duration<double>(ExperimentClock::now() - start).count();
 }
 
-
-std::string shortNumber(double value)
-{
-    char text[32];
-    std::snprintf(text, sizeof(text), "%g", value);
-    return text;
-}
-
 ObjectiveConfig makeObjectiveConfig(objective::ObjectiveKind kind, double value)
 {
     ObjectiveConfig c;

@@ -2,6 +2,7 @@
 #include "experiment/experiment_reporter.h"
 #include "experiment/oracle_experiment_types.h"
 #include "util/atomic_file.h"
+#include "util/short_number.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +22,7 @@ namespace emo::experiment {
 using ExperimentClock = std::chrono::steady_clock;
 double secondsSince(ExperimentClock::time_point start);
 using util::joinPath;  // one home: util/atomic_file.h
-// "0.1", "1e-07": the shortest text that reads back as the value.
-std::string shortNumber(double value);
+using util::shortNumber;  // one home: util/short_number.h
 
 // The grid as the EMO paper ran it (its repository's modes): TaiLr mixed with MLE at share r (γ = 1 − r),
 // MixCE with η the MLE share; `value` is that share.

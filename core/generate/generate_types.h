@@ -14,9 +14,9 @@ enum class SamplingMode { Ancestral, Greedy };
 struct SampleSettings {
     int64_t maxNewTokens = 50;
     int64_t samplesPerPrompt = 1;
-    double temperature = 1.0;   // <= 0 means greedy
+    double temperature = 1.0;   // 0 means greedy; negative or not finite is refused
     int64_t topK = 0;           // 0 = off
-    double topP = 1.0;          // >= 1 = off
+    double topP = 1.0;          // in (0, 1]; 1 = off
     uint64_t seed = 0;
     bool stopAtEos = true;
     int64_t minNewTokens = 0;   // EOS cannot be drawn before this many new tokens (Hugging Face's min_new_tokens)

@@ -7,9 +7,11 @@
 #include "model/language_model.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/short_number.h"
 #include "util/splitmix64.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -80,8 +82,13 @@ void validate(const SampleSettings& s)
         throw Error::badInput("sampling: samples per prompt must be ≥ 1, got " + std::to_string(s.samplesPerPrompt));
     if (s.topK < 0)
         throw Error::badInput("sampling: top-k must be ≥ 0 (0 = off), got " + std::to_string(s.topK));
-    if (!(s.topP > 0.0))
-        throw Error::badInput("sampling: top-p must be in (0, 1], got " + std::to_string(s.topP));
+    if (!(s.topP > 0.0 && s.topP <= 1.0))
+        throw Error::badInput("sampling: top-p must be in (0, 1], got " + util::shortNumber(s.topP));
+    if (!(s.temperature >= 0.0) || !std::isfinite(s.temperature))
+        throw Error::badInput("sampling: temperature must be a finite number ≥ 0 (0 = greedy), got " +
+                              util::shortNumber(s.temperature));
+    if (s.minNewTokens < 0)
+        throw Error::badInput("sampling: min new tokens must be ≥ 0, got " + std::to_string(s.minNewTokens));
 }
 
 } // namespace

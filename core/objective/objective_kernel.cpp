@@ -94,12 +94,7 @@ torch::Tensor validateLabels(const ObjectiveSettings& settings, int64_t rows, in
         throw Error::badInput("objective: every label is -100 (nothing to learn from in this batch)");
     if ((valid & ((labelsCpu < 0) | (labelsCpu >= vocab))).any().item<bool>())
         throw Error::badInput("objective: a label lies outside the vocabulary [0, " + std::to_string(vocab) + ")");
-    if (settings.kind == ObjectiveKind::Tailr && !(settings.tailrGamma >= 0.0 && settings.tailrGamma <= 1.0))
-        throw Error::badInput("objective: TaiLr gamma must lie in [0, 1]");
-    if (settings.kind == ObjectiveKind::Tailr && !(settings.tailrMix >= 0.0 && settings.tailrMix <= 1.0))
-        throw Error::badInput("objective: TaiLr mixing ratio must lie in [0, 1]");
-    if (settings.kind == ObjectiveKind::Mixce && !(settings.mixceEta >= 0.0 && settings.mixceEta <= 1.0))
-        throw Error::badInput("objective: MixCE eta must lie in [0, 1]");
+    checkObjectiveSettings(settings);
     return labelsCpu;
 }
 

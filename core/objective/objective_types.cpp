@@ -1,5 +1,10 @@
 #include "objective/objective_types.h"
 
+#include "util/error.h"
+#include "util/short_number.h"
+
+#include <cmath>
+
 namespace emo::objective {
 
 const char* toString(ObjectiveKind kind)
@@ -62,6 +67,22 @@ bool parseEmoMode(const std::string& text, EmoMode* out)
         }
     }
     return false;
+}
+
+void checkObjectiveSettings(const ObjectiveSettings& s)
+{
+    auto inUnitInterval = [](double value, const char* field) {
+        if (!(value >= 0.0 && value <= 1.0))
+            throw Error::badInput(std::string("objective.") + field + ": must lie in [0, 1] (got " +
+                                  util::shortNumber(value) + ")");
+    };
+    if (!(s.emoRatioCap >= 0.0) || !std::isfinite(s.emoRatioCap))
+        throw Error::badInput("objective.emo_ratio_cap: must be a finite number ≥ 0 (got " +
+                              util::shortNumber(s.emoRatioCap) + ")");
+    inUnitInterval(s.tailrGamma, "tailr_gamma");
+    inUnitInterval(s.tailrMinWeight, "tailr_min_weight");
+    inUnitInterval(s.tailrMix, "tailr_mix");
+    inUnitInterval(s.mixceEta, "mixce_eta");
 }
 
 } // namespace emo::objective

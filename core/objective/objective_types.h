@@ -33,4 +33,8 @@ bool parseObjectiveKind(const std::string& text, ObjectiveKind* out);
 bool parseEmoMode(const std::string& text, EmoMode* out);
 bool parseTailrForm(const std::string& text, TailrForm* out);
 
+// Throws emo::Error(BadInput) naming the run.json field (objective.tailr_gamma, ...) of the first number outside
+// its range, NaN and infinities included. Every number is checked, whichever objective is chosen.
+void checkObjectiveSettings(const ObjectiveSettings& settings);
+
 } // namespace emo::objective

@@ -26,11 +26,11 @@ LearningRateSchedule::LearningRateSchedule(const std::string& name, double baseR
         throw Error::badInput("schedule: unknown learning-rate schedule '" + name +
                               "' (expected linear, constant or cosine)");
     if (warmupSteps < 0)
-        throw Error::badInput("warmupSteps: must not be negative");
+        throw Error::badInput("warmup_steps: must not be negative");
     if (totalSteps < 0)
         throw Error::badInput("totalSteps: must not be negative");
     if (!(baseRate >= 0.0) || !std::isfinite(baseRate))
-        throw Error::badInput("learningRate: must be a finite number ≥ 0");
+        throw Error::badInput("learning_rate: must be a finite number ≥ 0");
 }
 
 double LearningRateSchedule::rateAt(int64_t stepIndex) const

@@ -21,11 +21,13 @@
 #include "util/device.h"
 #include "util/error.h"
 #include "util/precision.h"
+#include "util/short_number.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -291,18 +293,18 @@ void TrainingRun::prepareOutputFolder()
     const auto& s = m_settings;
     std::error_code ec;
     if (s.modelPath.empty())
-        throw Error::badInput("modelPath: no model folder given");
+        throw Error::badInput("model_path: no model folder given");
     if (!fs::is_directory(s.modelPath, ec))
-        throw Error::badInput("modelPath: " + s.modelPath + " is not a folder");
+        throw Error::badInput("model_path: " + s.modelPath + " is not a folder");
     if (!writesFiles()) {  // rank 0 prepares the folder; the others read it once it has
         synchronize("waiting for rank 0 to prepare " + s.outputDir);
         return;
     }
     fs::create_directories(s.outputDir, ec);
     if (!fs::is_directory(s.outputDir, ec))
-        throw Error::runtime("outputDir: cannot create " + s.outputDir);
+        throw Error::runtime("output_dir: cannot create " + s.outputDir);
     if (sameFolder(s.modelPath, s.outputDir))
-        throw Error::badInput("outputDir: " + s.outputDir + " is the model folder; the run would overwrite it");
+        throw Error::badInput("output_dir: " + s.outputDir + " is the model folder; the run would overwrite it");
     if (m_resuming && !sameFolder(s.resumeDir, s.outputDir)) {
         // Continue the run in a new folder: carry its files over, then resume there.
         for (const auto& entry : fs::directory_iterator(s.resumeDir)) {
@@ -310,7 +312,7 @@ void TrainingRun::prepareOutputFolder()
                 copyFileAtomically(entry.path().string(), (fs::path(s.outputDir) / entry.path().filename()).string());
         }
     } else if (!m_resuming && fs::exists(joinPath(s.outputDir, kRunJson), ec)) {
-        throw Error::badInput("outputDir: " + s.outputDir +
+        throw Error::badInput("output_dir: " + s.outputDir +
                               " already holds a run (run.json); resume it or choose another folder");
     }
     synchronize("preparing " + s.outputDir);
@@ -328,7 +330,7 @@ void TrainingRun::loadModel()
     m_tokenizer = std::move(folder.tokenizer);
     const auto& config = m_model->config();
     if (config.maxPositions > 0 && s.blockSize > config.maxPositions)
-        throw Error::badInput("blockSize: " + std::to_string(s.blockSize) + " exceeds the model's " +
+        throw Error::badInput("block_size: " + std::to_string(s.blockSize) + " exceeds the model's " +
                               std::to_string(config.maxPositions) + " positions");
     m_modelInfo = {{"model_type", config.modelType},  {"vocab_size", config.vocabSize},
                    {"hidden_size", config.hiddenSize}, {"layers", config.numLayers},
@@ -878,49 +880,51 @@ TrainResult TrainingRun::run()
 
 Trainer::Trainer(TrainSettings settings) : m_settings(std::move(settings)) {}
 
+// Messages name the run.json field: the CLI refuses its options by name before this runs, so what reaches
+// here comes from the app's widgets or from a run.json edited by hand (read on --resume).
 void Trainer::validateSettings(const TrainSettings& s)
 {
-    auto positive = [](int64_t value, const char* field) {
-        if (value <= 0)
-            throw Error::badInput(std::string(field) + ": must be positive (got " + std::to_string(value) + ")");
+    auto atLeast = [](int64_t value, int64_t min, const char* field) {
+        if (value < min)
+            throw Error::badInput(std::string(field) + ": must be at least " + std::to_string(min) + " (got " +
+                                  std::to_string(value) + ")");
     };
-    positive(s.batchSize, "batchSize");
-    util::parsePrecision(s.precision, util::parseDevice(s.device));  // --device and --dtype, named
+    auto finiteIn = [](double value, double min, double max, bool maxOpen, const char* field) {
+        if (!std::isfinite(value) || value < min || value > max || (maxOpen && value == max))
+            throw Error::badInput(std::string(field) + ": must be a finite number in [" + util::shortNumber(min) + ", " +
+                                  (std::isinf(max) ? std::string("∞") : util::shortNumber(max)) + (maxOpen ? ")" : "]") +
+                                  " (got " + util::shortNumber(value) + ")");
+    };
+    constexpr double kInfinity = std::numeric_limits<double>::infinity();
+    atLeast(s.batchSize, 1, "batch_size");
+    util::parsePrecision(s.precision, util::parseDevice(s.device));  // device and dtype, named
     if (s.distributed.worldSize < 1 || s.distributed.rank < 0 || s.distributed.rank >= s.distributed.worldSize)
         throw Error::badInput("distributed: rank " + std::to_string(s.distributed.rank) + " outside world size "
                               + std::to_string(s.distributed.worldSize));
-    positive(s.gradientAccumulation, "gradientAccumulation");
-    if (s.blockSize < 2)
-        throw Error::badInput("blockSize: must be at least 2 (got " + std::to_string(s.blockSize) + ")");
-    if (s.maxSteps < 0)
-        throw Error::badInput("maxSteps: must not be negative");
+    atLeast(s.gradientAccumulation, 1, "gradient_accumulation");
+    atLeast(s.blockSize, 2, "block_size");
+    atLeast(s.maxSteps, 0, "max_steps");
     if (s.maxSteps == 0)
-        positive(s.epochs, "epochs");
-    if (!(s.learningRate >= 0.0) || !std::isfinite(s.learningRate))
-        throw Error::badInput("learningRate: must be a finite number ≥ 0");
-    if (!(s.weightDecay >= 0.0))
-        throw Error::badInput("weightDecay: must be ≥ 0");
-    if (!(s.adamBeta1 >= 0.0 && s.adamBeta1 < 1.0) || !(s.adamBeta2 >= 0.0 && s.adamBeta2 < 1.0))
-        throw Error::badInput("adamBeta1/adamBeta2: must lie in [0, 1)");
-    if (!(s.adamEps >= 0.0))
-        throw Error::badInput("adamEps: must be ≥ 0");
+        atLeast(s.epochs, 1, "epochs");
+    finiteIn(s.learningRate, 0.0, kInfinity, true, "learning_rate");
+    finiteIn(s.weightDecay, 0.0, kInfinity, true, "weight_decay");
+    finiteIn(s.adamBeta1, 0.0, 1.0, true, "adam_beta1");
+    finiteIn(s.adamBeta2, 0.0, 1.0, true, "adam_beta2");
+    finiteIn(s.adamEps, 0.0, kInfinity, true, "adam_eps");
     if (!LearningRateSchedule::isKnown(s.schedule))
         throw Error::badInput("schedule: unknown learning-rate schedule '" + s.schedule +
                               "' (expected linear, constant or cosine)");
-    if (s.warmupSteps < 0)
-        throw Error::badInput("warmupSteps: must not be negative");
-    if (!(s.clipNorm >= 0.0))
-        throw Error::badInput("clipNorm: must be ≥ 0 (0 = off)");
-    if (s.validateEvery < 0)
-        throw Error::badInput("validateEvery: must not be negative");
-    if (!(s.validationFraction >= 0.0 && s.validationFraction < 1.0))
-        throw Error::badInput("validationFraction: must lie in [0, 1)");
+    atLeast(s.warmupSteps, 0, "warmup_steps");
+    finiteIn(s.clipNorm, 0.0, kInfinity, true, "clip_norm");
+    atLeast(s.validateEvery, 0, "validate_every");
+    finiteIn(s.validationFraction, 0.0, 1.0, true, "validation_fraction");
+    objective::checkObjectiveSettings(s.objective);
     if (s.dataPath.empty())
-        throw Error::badInput("dataPath: no training data given");
+        throw Error::badInput("data_path: no training data given");
     if (s.outputDir.empty())
-        throw Error::badInput("outputDir: no output folder given");
+        throw Error::badInput("output_dir: no output folder given");
     if (s.modelPath.empty() && s.resumeDir.empty())
-        throw Error::badInput("modelPath: no model folder given");
+        throw Error::badInput("model_path: no model folder given");
 }
 
 TrainResult Trainer::run(const TrainProgressCallback& progress)

@@ -157,6 +157,87 @@ private Q_SLOTS:
         QVERIFY(!run.err.contains("Exception raised from"));
     }
 
+    // Every option is checked while the command line is parsed: the model folder named here does not exist,
+    // so a check made only after loading would report the folder instead of the option.
+    void optionsRefusedBeforeAnyWork_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("option");
+        const QStringList train{"train", "--model", "{tmp}/nowhere", "--data", "{tmp}/nowhere.txt", "--objective", "emo",
+                                "--out", "{tmp}/never"};
+        const QStringList sample{"sample", "--model", "{tmp}/nowhere", "--prompt", "a"};
+        const QStringList eval{"eval", "--model", "{tmp}/nowhere", "--data", "{tmp}/nowhere.txt"};
+        const QStringList pretrain{"pretrain", "--arch", "llama", "--data", "{tmp}/nowhere.txt"};
+        struct Row { const char* tag; QStringList args; const char* option; };
+        const Row rows[] = {
+            {"NaN gamma", train + QStringList{"--gamma", "nan"}, "--gamma"},
+            {"gamma above 1", train + QStringList{"--gamma", "1.5"}, "--gamma"},
+            {"NaN ratio cap", train + QStringList{"--emo-ratio-cap", "nan"}, "--emo-ratio-cap"},
+            {"infinite ratio cap", train + QStringList{"--emo-ratio-cap", "inf"}, "--emo-ratio-cap"},
+            {"negative eta", train + QStringList{"--eta", "-0.5"}, "--eta"},
+            {"NaN tailr mix", train + QStringList{"--tailr-mix", "nan"}, "--tailr-mix"},
+            {"NaN learning rate", train + QStringList{"--lr", "nan"}, "--lr"},
+            {"negative learning rate", train + QStringList{"--lr", "-1e-4"}, "--lr"},
+            {"zero batch", train + QStringList{"--batch", "0"}, "--batch"},
+            {"block of one", train + QStringList{"--block", "1"}, "--block"},
+            {"absurd step count", train + QStringList{"--steps", "1000000000000"}, "--steps"},
+            {"negative steps", train + QStringList{"--steps", "-3"}, "--steps"},
+            {"step count not a number", train + QStringList{"--steps", "ten"}, "--steps"},
+            {"negative epochs", train + QStringList{"--epochs", "-1"}, "--epochs"},
+            {"NaN weight decay", train + QStringList{"--weight-decay", "nan"}, "--weight-decay"},
+            {"NaN clip", train + QStringList{"--clip", "nan"}, "--clip"},
+            {"validation share of 1", train + QStringList{"--val-fraction", "1"}, "--val-fraction"},
+            {"negative warm-up", train + QStringList{"--warmup", "-1"}, "--warmup"},
+            {"zero accumulation", train + QStringList{"--accumulate", "0"}, "--accumulate"},
+            {"negative validation interval", train + QStringList{"--validate-every", "-2"}, "--validate-every"},
+            {"zero processes", train + QStringList{"--nproc", "0"}, "--nproc"},
+            {"train out is a file", QStringList{"train", "--model", "{tmp}/nowhere", "--data", "{data}", "--objective",
+                                                "mle", "--out", "{data}"}, "--out"},
+            {"negative temperature", sample + QStringList{"--temperature", "-1"}, "--temperature"},
+            {"NaN temperature", sample + QStringList{"--temperature", "nan"}, "--temperature"},
+            {"top-p above 1", sample + QStringList{"--top-p", "1.5"}, "--top-p"},
+            {"top-p of 0", sample + QStringList{"--top-p", "0"}, "--top-p"},
+            {"negative top-k", sample + QStringList{"--top-k", "-1"}, "--top-k"},
+            {"negative max-new", sample + QStringList{"--max-new", "-1"}, "--max-new"},
+            {"zero samples per prompt", sample + QStringList{"--n", "0"}, "--n"},
+            {"inspect top-k of 0", QStringList{"inspect", "--model", "{tmp}/nowhere", "--text", "ab", "--top-k", "0"}, "--top-k"},
+            {"eval zero batch", eval + QStringList{"--batch", "0"}, "--batch"},
+            {"eval negative block", eval + QStringList{"--block", "-1"}, "--block"},
+            {"eval zero samples", eval + QStringList{"--samples", "0"}, "--samples"},
+            {"eval zero seeds", eval + QStringList{"--seeds", "0"}, "--seeds"},
+            {"eval negative shots", eval + QStringList{"--shots", "-1"}, "--shots"},
+            {"pretrain zero layers", pretrain + QStringList{"--layers", "0", "--out", "{tmp}/never"}, "--layers"},
+            {"pretrain vocabulary of 1", pretrain + QStringList{"--vocab-size", "1", "--out", "{tmp}/never"}, "--vocab-size"},
+            {"pretrain out is a file", pretrain + QStringList{"--out", "{data}"}, "--out"},
+            {"export out is a file", QStringList{"export", "--run", "{tmp}/nowhere", "--out", "{data}"}, "--out"},
+        };
+        for (const Row& row : rows)
+            QTest::newRow(row.tag) << row.args << QString(row.option);
+    }
+
+    void optionsRefusedBeforeAnyWork()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, option);
+        const auto run = runEmo(expand(args));
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(option + ":"), qPrintable(run.err));
+        QVERIFY2(!run.err.contains("nowhere"), qPrintable(run.err));
+        QCOMPARE(run.err.count('\n'), 1);  // one line, nothing before it
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(m_tmp) + "/never"));
+    }
+
+    void tokenizeEmptyTextGivesEmptyLists()
+    {
+        const auto run = runEmo({"tokenize", "--model", QString::fromStdString(m_gpt2), "--text", "", "--json"});
+        QCOMPARE(run.exitCode, 0);
+        const auto doc = nlohmann::json::parse(run.out.toStdString());
+        QVERIFY(doc["ids"].is_array() && doc["ids"].empty());
+        QVERIFY(doc["pieces"].is_array() && doc["pieces"].empty());
+        const auto plain = runEmo({"tokenize", "--model", QString::fromStdString(m_gpt2), "--text", ""});
+        QCOMPARE(plain.exitCode, 0);
+    }
+
     void helpExitsZero()
     {
         for (const char* command : {"info", "tokenize", "pretrain", "train", "sample", "inspect"}) {

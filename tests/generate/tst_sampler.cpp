@@ -626,6 +626,19 @@ private Q_SLOTS:
         SampleSettings s = settings;
         s.topP = 0.0;
         QCOMPARE(kindOf({{1}}, s), badInput);
+        for (double bad : {1.5, std::nan("")}) {  // above 1 is not "off": refused, as NaN is
+            s = settings;
+            s.topP = bad;
+            QCOMPARE(kindOf({{1}}, s), badInput);
+        }
+        for (double bad : {-1.0, std::nan(""), HUGE_VAL}) {  // 0 is greedy; below it nothing is meant
+            s = settings;
+            s.temperature = bad;
+            QCOMPARE(kindOf({{1}}, s), badInput);
+        }
+        s = settings;
+        s.minNewTokens = -1;
+        QCOMPARE(kindOf({{1}}, s), badInput);
         s = settings;
         s.samplesPerPrompt = 0;
         QCOMPARE(kindOf({{1}}, s), badInput);

@@ -347,11 +347,15 @@ private Q_SLOTS:
         QTest::newRow("empty data") << "empty" << "empty.txt";
         QTest::newRow("too few tokens") << "short" << "tiny.txt";
         QTest::newRow("tokenizer bigger than vocab") << "tokenizer" << "tokenizer";
-        QTest::newRow("block longer than positions") << "block" << "blockSize";
+        QTest::newRow("block longer than positions") << "block" << "block_size";
         QTest::newRow("unknown schedule") << "schedule" << "schedule";
-        QTest::newRow("zero batch") << "batch" << "batchSize";
+        QTest::newRow("zero batch") << "batch" << "batch_size";
         QTest::newRow("resume without state") << "resume" << "resume";
-        QTest::newRow("output is the model") << "output" << "outputDir";
+        QTest::newRow("output is the model") << "output" << "output_dir";
+        QTest::newRow("NaN learning rate") << "lr" << "learning_rate: must be a finite number";
+        QTest::newRow("NaN TaiLr gamma") << "gamma" << "objective.tailr_gamma";
+        QTest::newRow("infinite ratio cap") << "ratio cap" << "objective.emo_ratio_cap";
+        QTest::newRow("beta2 of 1") << "beta2" << "adam_beta2";
         QTest::newRow("unknown precision") << "dtype" << "--dtype fp8";
         QTest::newRow("fp16 on the CPU") << "fp16" << "--dtype fp16: float16 autocast needs a CUDA device";
     }
@@ -386,6 +390,14 @@ private Q_SLOTS:
             settings.resumeDir = dir.filePath("nothing").toStdString();
         } else if (problem == "output") {
             settings.outputDir = m_model;
+        } else if (problem == "lr") {
+            settings.learningRate = std::nan("");
+        } else if (problem == "gamma") {
+            settings.objective.tailrGamma = std::nan("");
+        } else if (problem == "ratio cap") {
+            settings.objective.emoRatioCap = HUGE_VAL;
+        } else if (problem == "beta2") {
+            settings.adamBeta2 = 1.0;
         } else if (problem == "dtype") {
             settings.precision = "fp8";
         } else if (problem == "fp16") {

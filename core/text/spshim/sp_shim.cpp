@@ -177,6 +177,9 @@ int emo_sp_train(const char* input_path, const char* model_prefix, int32_t vocab
                     args[word.substr(0, equals)] = word.substr(equals + 1);
             }
         }
+        // Its INFO and WARNING lines (dozens, from trainer_interface.cc) would bury our one message; the
+        // status it returns says what failed. An extra option "minloglevel=0" brings them back.
+        args.emplace("minloglevel", "2");
         args["input"] = input_path;
         args["model_prefix"] = model_prefix;
         args["vocab_size"] = std::to_string(vocab_size);
