@@ -157,6 +157,16 @@ void claimExperimentFolder(const std::string& outputDir, const json& wanted)
         } catch (const std::exception& e) {
             throw Error::badInput(file + ": not readable as JSON (" + e.what() + "); remove it or use another --out");
         }
+        auto field = [&](const char* name, auto fallback) {  // of another type: not a folder of ours
+            try {
+                return found.value(name, fallback);
+            } catch (const json::exception&) {
+                throw Error::badInput(file + ": field '" + name + "' holds " + found.at(name).dump() +
+                                      ", not what an experiment record holds; remove it or use another --out");
+            }
+        };
+        if (found.is_object())
+            field("format", 1), field("experiment", std::string()), field("scale", std::string());
         if (!found.is_object() || found.value("format", 1) != format ||
             found.value("experiment", std::string("oracle")) != wanted.value("experiment", std::string("oracle")))
             throw Error::badInput(file + ": this folder was written by another version or another experiment (" +

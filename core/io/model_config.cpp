@@ -12,6 +12,12 @@ namespace {
 
 using nlohmann::json;
 
+// Upper bounds no real model reaches (the largest have ~10^6 vocabulary entries, ~10^5 hidden units, ~10^2
+// layers): a config past them is malformed, and believing it would size tables and tensor lists from it.
+constexpr int64_t kMaxSize = int64_t(1) << 24;
+constexpr int64_t kMaxLayers = 4096;
+constexpr double kMaxParameters = 1e13;
+
 // Reads fields of one config document and names the document and the field in every error.
 class FieldReader {
 public:
@@ -25,16 +31,16 @@ public:
         throw Error::badInput(m_source + ": field '" + field + "' " + what + " (model_type " + m_modelType + ")");
     }
 
-    int64_t requiredInt(const char* field, int64_t minimum = 1) const
+    int64_t requiredInt(const char* field, int64_t minimum = 1, int64_t maximum = kMaxSize) const
     {
         if (!has(field))
             fail(field, "is missing");
-        return checkedInt(field, minimum);
+        return checkedInt(field, minimum, maximum);
     }
 
-    int64_t optionalInt(const char* field, int64_t fallback, int64_t minimum = 1) const
+    int64_t optionalInt(const char* field, int64_t fallback, int64_t minimum = 1, int64_t maximum = kMaxSize) const
     {
-        return has(field) ? checkedInt(field, minimum) : fallback;
+        return has(field) ? checkedInt(field, minimum, maximum) : fallback;
     }
 
     double optionalPositiveNumber(const char* field, double fallback) const
@@ -80,11 +86,13 @@ public:
     }
 
 private:
-    int64_t checkedInt(const char* field, int64_t minimum) const
+    int64_t checkedInt(const char* field, int64_t minimum, int64_t maximum) const
     {
         const json& value = m_document.at(field);
-        if (!value.is_number_integer() || value.get<int64_t>() < minimum)
-            fail(field, "must be an integer >= " + std::to_string(minimum) + ", found " + value.dump());
+        const bool tooLarge = value.is_number_unsigned() && value.get<uint64_t>() > uint64_t(maximum);
+        if (!value.is_number_integer() || tooLarge || value.get<int64_t>() < minimum || value.get<int64_t>() > maximum)
+            fail(field, "must be an integer in [" + std::to_string(minimum) + ", " + std::to_string(maximum) +
+                            "], found " + value.dump());
         return value.get<int64_t>();
     }
 
@@ -107,7 +115,7 @@ void readSizes(ModelConfig& config, const FieldReader& read, const SizeFields& f
 {
     config.vocabSize = read.requiredInt("vocab_size");
     config.hiddenSize = read.requiredInt(fields.hidden);
-    config.numLayers = read.requiredInt(fields.layers);
+    config.numLayers = read.requiredInt(fields.layers, 1, kMaxLayers);
     config.numHeads = read.requiredInt(fields.heads);
     config.numKeyValueHeads = config.numHeads;
     config.maxPositions = read.requiredInt(fields.positions);
@@ -243,6 +251,14 @@ ModelConfig ModelConfig::fromJson(const json& document, const std::string& sourc
     if (config.hiddenSize % config.numHeads != 0)
         read.fail(config.modelType == "gpt2" ? "n_head" : "num_attention_heads",
                   "must divide the hidden size (" + std::to_string(config.hiddenSize) + ")");
+    // Each field within its bound can still multiply into an impossible model (and tensor sizes that overflow).
+    const double h = double(config.hiddenSize), parameters =
+        double(config.numLayers) * (4.0 * h * h + 3.0 * h * double(config.intermediateSize)) +
+        (double(config.vocabSize) + double(config.maxPositions)) * h;
+    if (parameters > kMaxParameters)
+        throw Error::badInput(source + ": these sizes describe about " + std::to_string(parameters) +
+                              " parameters, more than any model (1e13); a field is wrong (model_type " +
+                              config.modelType + ")");
     config.torchDtype = read.optionalString("torch_dtype", "");
     config.raw = document;
     return config;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace emo::text {
@@ -56,13 +57,22 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(const std::unordered_map<std::string, int64_t
                                    std::string source)
     : m_source(std::move(source))
 {
+    // The id table is as long as the largest id: bound it by what the files hold, so that one absurd id
+    // cannot make us allocate gigabytes (ids are dense in every real vocabulary; a few holes are allowed).
+    const int64_t entries = static_cast<int64_t>(vocab.size() + addedTokens.size());
+    const int64_t limit = std::min<int64_t>(int64_t(1) << 31, 4 * entries + 1024);
     int64_t size = 0;
-    for (const auto& [piece, id] : vocab)
+    auto include = [&](int64_t id, const std::string& piece) {
+        if (id < 0 || id >= limit)
+            throw Error::badInput(m_source + ": piece \"" + piece + "\" has id " + std::to_string(id) + ", outside [0, " +
+                                  std::to_string(limit) + ") for a vocabulary of " + std::to_string(entries) +
+                                  " pieces");
         size = std::max(size, id + 1);
+    };
+    for (const auto& [piece, id] : vocab)
+        include(id, piece);
     for (const auto& added : addedTokens)
-        size = std::max(size, added.id + 1);
-    if (size > (int64_t(1) << 31))
-        throw Error::badInput(m_source + ": vocabulary ids go up to " + std::to_string(size - 1) + ", too large");
+        include(added.id, added.content);
     m_pieces.assign(static_cast<std::size_t>(size), std::string());
     m_idOfPiece.reserve(vocab.size() + addedTokens.size());
     for (const auto& [piece, id] : vocab) {
@@ -73,8 +83,6 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(const std::unordered_map<std::string, int64_t
         m_idOfPiece[piece] = id;
     }
     for (const auto& added : addedTokens) {
-        if (added.id < 0)
-            throw Error::badInput(m_source + ": added token \"" + added.content + "\" has a negative id");
         m_pieces[added.id] = added.content;
         m_idOfPiece[added.content] = added.id;
         m_addedIds.insert(added.id);

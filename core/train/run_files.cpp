@@ -207,18 +207,10 @@ void writeRunJson(const std::string& path, const RunRecord& r)
     util::writeTextFileAtomically(path, j.dump(1) + "\n");
 }
 
-RunRecord readRunJson(const std::string& path)
+namespace {
+
+RunRecord runRecordFromJson(const nlohmann::json& j, const std::string& path)
 {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(util::readTextFile(path));
-    } catch (const Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw Error::badInput(path + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object() || !j.contains("settings"))
-        throw Error::badInput(path + ": not a run record (field 'settings' missing)");
     RunRecord r;
     r.status = j.value("status", std::string());
     r.message = j.value("message", std::string());
@@ -236,6 +228,28 @@ RunRecord readRunJson(const std::string& path)
             r.validations.push_back(progressFromJson(p));
     }
     return r;
+}
+
+} // namespace
+
+RunRecord readRunJson(const std::string& path)
+{
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(util::readTextFile(path));
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error::badInput(path + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("settings"))
+        throw Error::badInput(path + ": not a run record (field 'settings' missing)");
+    // A field of another type than a run writes (edited by hand, or damaged) names the file, like bad JSON.
+    try {
+        return runRecordFromJson(j, path);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error::badInput(path + ": a field does not hold what a run record holds (" + e.what() + ")");
+    }
 }
 
 void appendMetricsLine(const std::string& path, const nlohmann::json& line)
