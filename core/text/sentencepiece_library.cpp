@@ -45,8 +45,25 @@ std::vector<std::string> candidatePaths()
 
 } // namespace
 
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)       // clang
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+
 std::shared_ptr<const SentencePieceLibrary> SentencePieceLibrary::load()
 {
+    // ASan aborts the whole process on RTLD_DEEPBIND, and without it the shim's protobuf clashes with
+    // torch's (DESIGN.md): under ASan sentencepiece is refused with a message instead.
+    if (kUnderAddressSanitizer)
+        throw Error::runtime("sentencepiece is not available in an AddressSanitizer build (its shim needs "
+                             "RTLD_DEEPBIND, which ASan refuses); tokenizer.model folders need a plain build");
     std::string tried;
     for (const std::string& path : candidatePaths()) {
         if (!fs::exists(path)) {
