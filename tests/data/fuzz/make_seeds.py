@@ -6,7 +6,7 @@ a user hands the program, and near-valid ones beside them. Run from the reposito
 
 The run-folder seeds (run.json, metrics.jsonl, trainer_state.safetensors) come from a two-step
 `emo pretrain` of a tiny model; the rest is written here (torch for the torch.save files)."""
-import argparse, io, json, os, shutil, struct, subprocess, tempfile
+import argparse, io, json, os, struct, subprocess, tempfile
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,9 +58,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--emo", required=True)
     emo = parser.parse_args().emo
-    for entry in os.listdir(HERE):
-        if os.path.isdir(os.path.join(HERE, entry)):
-            shutil.rmtree(os.path.join(HERE, entry))
+    # Seeds are made anew; found-* inputs (what fuzzing once found, kept as regressions) stay.
+    for root, _, files in os.walk(HERE):
+        if root != HERE:
+            for name in files:
+                if not name.startswith("found-"):
+                    os.remove(os.path.join(root, name))
 
     # safetensors
     small = {"a": torch.arange(6, dtype=torch.float32).reshape(2, 3), "b": torch.tensor([1.5, -2.0], dtype=torch.float16)}
