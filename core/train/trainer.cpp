@@ -590,8 +590,11 @@ void TrainingRun::saveState(const std::string& status, const std::string& messag
 {
     if (!writesFiles())
         return;
-    captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
+    // run.json first: resuming needs both, and trusts the trainer state's step (run.json's history is cut to
+    // it). So a kill between the two leaves either an older state (resumed from there) or no state yet
+    // (nothing to resume), never a state without its run.json (found by tst_crash_consistency).
     writeRunJson(joinPath(m_settings.outputDir, kRunJson), runRecord(status, message));
+    captureState().save(joinPath(m_settings.outputDir, kTrainerStateFile));
 }
 
 void TrainingRun::failNonFinite(const std::string& what, double value, int64_t step)
