@@ -1,5 +1,6 @@
 // The `emo` executable as a user runs it: exit codes, one clear line on bad input, JSON contracts.
 #include "support/emo_cli.h"
+#include "support/tiny_corpus.h"
 #include "support/test_paths.h"
 #include "support/tiny_models.h"
 #include "support/tiny_tokenizer.h"
@@ -39,17 +40,6 @@ void copyFolder(const std::string& from, const std::string& to)
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
-std::string repetitiveCorpus()
-{
-    std::string text;
-    const char* lines[] = {"the cat sat on the mat and the dog sat on the log.",
-                           "a bird sang in the tree while the sun rose over the hill.",
-                           "the river ran past the mill and the miller sang along."};
-    for (int i = 0; i < 60; ++i)
-        text += std::string(lines[i % 3]) + "\n\n";
-    return text;
-}
-
 } // namespace
 
 class TestCli : public QObject {
@@ -78,7 +68,7 @@ private Q_SLOTS:
         m_llama = emo::test::writeTinyModel(m_tmp + "/llama", "llama", false, 1);
         m_gpt2 = emo::test::writeTinyModel(m_tmp + "/gpt2", "gpt2", true, 2);
         m_data = m_tmp + "/data.txt";
-        writeText(m_data, repetitiveCorpus());
+        writeText(m_data, emo::test::repetitiveCorpus());
 
         // Broken variants of the llama folder, one defect each.
         copyFolder(m_llama, m_tmp + "/truncated");

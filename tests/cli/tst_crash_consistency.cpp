@@ -2,6 +2,7 @@
 // land inside them too. After each kill: every file in the run folder reads (run.json, the checkpoint, the
 // trainer state), and --resume finishes with the uninterrupted run's final loss and a byte-identical model.
 #include "support/emo_cli.h"
+#include "support/tiny_corpus.h"
 #include "support/tiny_models.h"
 
 #include "io/safetensors.h"
@@ -22,17 +23,6 @@ namespace fs = std::filesystem;
 using emo::test::runEmo;
 
 namespace {
-
-std::string corpus()
-{
-    std::string text;
-    const char* lines[] = {"the cat sat on the mat and the dog sat on the log.",
-                           "a bird sang in the tree while the sun rose over the hill.",
-                           "the river ran past the mill and the miller sang along."};
-    for (int i = 0; i < 60; ++i)
-        text += std::string(lines[i % 3]) + "\n\n";
-    return text;
-}
 
 int trials()
 {
@@ -72,7 +62,7 @@ private Q_SLOTS:
         const std::string tmp = m_dir.path().toStdString();
         m_model = emo::test::writeTinyModel(tmp + "/llama", "llama", false, 1);
         m_data = tmp + "/data.txt";
-        emo::util::writeTextFileAtomically(m_data, corpus());
+        emo::util::writeTextFileAtomically(m_data, emo::test::repetitiveCorpus());
 
         QElapsedTimer timer;
         timer.start();

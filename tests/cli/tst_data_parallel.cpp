@@ -3,6 +3,7 @@
 // × batch 2B; a killed rank, an unreachable master and a resume with another world size fail with one clear
 // message instead of a hang.
 #include "support/emo_cli.h"
+#include "support/tiny_corpus.h"
 #include "support/tiny_models.h"
 #include "io/safetensors.h"
 
@@ -16,17 +17,6 @@ using emo::test::runEmo;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string corpus()
-{
-    std::string text;
-    const char* lines[] = {"the cat sat on the mat and the dog sat on the log.",
-                           "a bird sang in the tree while the sun rose over the hill.",
-                           "the river ran past the mill and the miller sang along."};
-    for (int i = 0; i < 60; ++i)
-        text += std::string(lines[i % 3]) + " " + std::to_string(i) + "\n\n";
-    return text;
-}
 
 // Parameters after the last step, as trainer_state.safetensors keeps them: name → tensor.
 std::map<std::string, torch::Tensor> finalParameters(const std::string& run)
@@ -75,7 +65,7 @@ private Q_SLOTS:
         m_tmp = m_dir.path().toStdString();
         m_model = emo::test::writeTinyModel(m_tmp + "/gpt2", "gpt2", true, 7);
         m_data = m_tmp + "/data.txt";
-        std::ofstream(m_data) << corpus();
+        std::ofstream(m_data) << emo::test::repetitiveCorpus(true);
     }
 
     // The same K steps: 2 ranks × batch 3 and 1 process × batch 6 see the same blocks per step (rank r the
