@@ -450,6 +450,15 @@ void TrainView::onCancelled(const QString& outputDir)
     replot();
 }
 
+QString TrainView::statusText() const { return m_status->text(); }
+
+void TrainView::onFailed(const QString& message)
+{
+    m_status->setText(message);  // core says what stopped it and what was kept
+    refreshRuns();
+    replot();
+}
+
 void TrainView::setBusy(bool busy)
 {
     m_busy = busy;

@@ -40,6 +40,7 @@ public:
 
     // Test and export access: points of a series of the run shown under `runName` (-1 if no such run).
     int pointCount(const QString& runName, Series series) const;
+    QString statusText() const;  // the line under the progress bar
     QStringList runNames() const;
     bool isBusy() const { return m_busy; }
 
@@ -55,6 +56,7 @@ public Q_SLOTS:
     void onProgress(const emo::train::TrainProgress& progress);
     void onFinished(const emo::train::TrainResult& result, const QString& outputDir);
     void onCancelled(const QString& outputDir);  // the run saved its state (when it had begun) and stopped
+    void onFailed(const QString& message);       // the run stopped on an error (a NaN loss, a full disk, ...)
     void setBusy(bool busy);
     void refreshRuns();
 

@@ -349,6 +349,10 @@ void MainWindow::wireSession()
     });
     connect(m_busyCancel, &QPushButton::clicked, this, [s] { s->cancel(); });
     connect(s, &Session::failed, this, &MainWindow::showError);
+    connect(s, &Session::failed, this, [this](const QString&, const QString& message) {
+        if (m_busy && m_currentJobKind == Session::Job::Training)
+            m_train->onFailed(message);  // the view says why its run ended, not only the status bar
+    });
 }
 
 QWidget* MainWindow::view(View which) const { return m_tabs->widget(which); }

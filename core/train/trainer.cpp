@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <filesystem>
 #include <mutex>
@@ -930,10 +931,27 @@ void Trainer::validateSettings(const TrainSettings& s)
         throw Error::badInput("model_path: no model folder given");
 }
 
+namespace {
+
+// Fault injection for the tests that drive the CLI or the app as a user does (unit tests set a hook):
+// EMO_FAULT_NAN_LOSS_AT_STEP=N makes the loss of step N NaN.
+Trainer::LossHook faultInjectionHook()
+{
+    const char* text = std::getenv("EMO_FAULT_NAN_LOSS_AT_STEP");
+    if (!text)
+        return {};
+    const int64_t at = std::atoll(text);
+    return [at](int64_t step, const torch::Tensor& loss) {
+        return step == at ? loss * std::numeric_limits<double>::quiet_NaN() : loss;
+    };
+}
+
+} // namespace
+
 TrainResult Trainer::run(const TrainProgressCallback& progress)
 {
     validateSettings(m_settings);
-    TrainingRun run(m_settings, progress, m_lossHook);
+    TrainingRun run(m_settings, progress, m_lossHook ? m_lossHook : faultInjectionHook());
     return run.run();
 }
 

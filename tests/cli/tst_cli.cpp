@@ -8,6 +8,8 @@
 #include "io/safetensors.h"
 #include "model/language_model.h"
 #include "text/tokenizer.h"
+#include "train/trainer_state.h"
+#include "train/run_files.h"
 
 #include <QtTest/QtTest>
 
@@ -435,6 +437,29 @@ private Q_SLOTS:
             QVERIFY2(sample["text"].get<std::string>().rfind(" ", 0) == 0, sample["text"].get<std::string>().c_str());
         }
         QVERIFY(wordStarts > 0);
+    }
+
+    // A NaN loss (injected at step 5) stops the run in one message naming the step and the checkpoint kept;
+    // what was saved before stays readable and resumable.
+    void nonFiniteLossStopsNamingTheStep()
+    {
+        const QString out = QString::fromStdString(m_tmp + "/nan-run");
+        QProcessEnvironment nan = QProcessEnvironment::systemEnvironment();
+        nan.insert("EMO_FAULT_NAN_LOSS_AT_STEP", "5");
+        const auto run = runEmo({"train", "--model", QString::fromStdString(m_llama), "--data", QString::fromStdString(m_data),
+                                 "--objective", "emo", "--steps", "8", "--batch", "2", "--block", "16",
+                                 "--validate-every", "2", "--out", out}, 300000, nan);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("the loss is NaN at step 5 of 8") && run.err.contains("the checkpoint of step"),
+                 qPrintable(run.err));
+        QCOMPARE(run.err.split('\n', Qt::SkipEmptyParts).filter(QRegularExpression("^emo[ :]")).size(), 1);
+        const auto record = emo::train::readRunJson(out.toStdString() + "/run.json");
+        QCOMPARE(record.status, std::string("failed"));
+        QVERIFY(emo::train::TrainerState::load(out.toStdString() + "/trainer_state.safetensors").step == 4);
+        const auto again = runEmo({"train", "--model", QString::fromStdString(m_llama), "--data", QString::fromStdString(m_data),
+                                   "--objective", "emo", "--steps", "8", "--batch", "2", "--block", "16",
+                                   "--validate-every", "2", "--out", out, "--resume", out});
+        QVERIFY2(again.exitCode == 0, qPrintable(again.err));
     }
 
     void interruptSavesAResumableState()

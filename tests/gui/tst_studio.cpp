@@ -108,6 +108,7 @@ private Q_SLOTS:
     void trainEachObjective_data();
     void trainEachObjective();
     void cancelMidRunAndResume();
+    void nonFiniteLossShowsOneMessage();
     void inspectorMatchesCli();
     void inspectWhileTraining();
     void heatmapHoldsCosineCosts();
@@ -247,6 +248,32 @@ void TestStudio::cancelMidRunAndResume()
     QCOMPARE(done.value("step").toInt(), 60);
     // One point per step, none repeated: the curve continues where the cancelled run stopped.
     QCOMPARE(train->pointCount(name, TrainView::Series::Loss), 60);
+}
+
+// A NaN loss (injected at step 3) ends the run with one message naming the step; the app stays usable.
+void TestStudio::nonFiniteLossShowsOneMessage()
+{
+    m_window->showView(MainWindow::Train);
+    for (auto* box : m_window->findChildren<QMessageBox*>("errorBox"))
+        box->close();
+    qputenv("EMO_FAULT_NAN_LOSS_AT_STEP", "3");
+    startTraining("run-nan", emo::objective::ObjectiveKind::Emo, 6);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lastError().contains("NaN at step 3"), 60000);
+    qunsetenv("EMO_FAULT_NAN_LOSS_AT_STEP");
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), 60000);
+    int shown = 0;
+    for (auto* box : m_window->findChildren<QMessageBox*>("errorBox"))
+        shown += box->isVisible();
+    QCOMPARE(shown, 1);
+    QVERIFY2(m_window->trainView()->statusText().startsWith("training stopped: the loss is NaN at step 3"),
+             qPrintable(m_window->trainView()->statusText()));
+    screenshot(m_window.get(), "nan-message");
+    for (auto* box : m_window->findChildren<QMessageBox*>("errorBox")) {
+        if (box->isVisible())
+            QVERIFY(box->grab().save(QString::fromStdString(emo::test::outputDir()) + "/screenshot-studio-nan-box.png"));
+        box->close();
+    }
+    QCOMPARE(readJson(m_runs.filePath("run-nan/run.json")).value("status").toString(), QString("failed"));
 }
 
 void TestStudio::inspectorMatchesCli()
