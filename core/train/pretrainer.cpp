@@ -109,6 +109,16 @@ TrainResult pretrain(const PretrainSettings& s, const TrainProgressCallback& pro
             if (copyTokenizerFiles(s.tokenizerFrom, init).empty())
                 throw Error::badInput("tokenizer: no tokenizer files in " + s.tokenizerFrom);
         } else {
+            // sentencepiece reads sentences one a line.
+            std::string text;
+            for (const auto& path : s.dataPaths)
+                for (const auto& document : io::readDocuments(path))
+                    text += document + "\n";
+            // Every token covers at least one byte: data shorter than a block in bytes cannot fill one in
+            // tokens, whatever vocabulary is trained, so say so before training it.
+            if (static_cast<int64_t>(text.size()) < t.blockSize)
+                throw Error::badInput("data: " + s.dataPaths.front() + (s.dataPaths.size() > 1 ? " and the rest hold " : " holds ") + std::to_string(text.size()) + " bytes of text, fewer than one block of " +
+                                      std::to_string(t.blockSize) + " tokens needs (--block)");
             if (progress) {
                 TrainProgress p;
                 p.stage = "loading";
@@ -116,11 +126,6 @@ TrainResult pretrain(const PretrainSettings& s, const TrainProgressCallback& pro
                 if (!progress(p))
                     throw Error::cancelled("pretraining cancelled before its vocabulary was trained; nothing to resume yet");
             }
-            // sentencepiece reads sentences one a line.
-            std::string text;
-            for (const auto& path : s.dataPaths)
-                for (const auto& document : io::readDocuments(path))
-                    text += document + "\n";
             const std::string input = (fs::path(init) / "sentencepiece_input.txt").string();
             util::writeTextFileAtomically(input, text);
             text::SentencePieceTrainingOptions options;

@@ -132,6 +132,7 @@ private Q_SLOTS:
         QTest::newRow("cost from a missing folder") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "emo", "--cost-from", "{tmp}/nowhere", "--block", "16", "--out", "{tmp}/r6"} << 2 << "nowhere";
         QTest::newRow("cost from a bad random seed") << QStringList{"train", "--model", "{llama}", "--data", "{data}", "--objective", "emo", "--cost-from", "random:x", "--block", "16", "--out", "{tmp}/r7"} << 2 << "random:SEED";
         QTest::newRow("unknown eval protocol") << QStringList{"eval", "--model", "{llama}", "--data", "{data}", "--metrics", "rouge", "--protocol", "paper"} << 2 << "--protocol";
+        QTest::newRow("pretrain data shorter than a block") << QStringList{"pretrain", "--data", "{tmp}/short.txt", "--block", "64", "--steps", "1", "--out", "{tmp}/p1"} << 2 << "fewer than one block of 64 tokens needs (--block)";
         QTest::newRow("inspect bad objective") << QStringList{"inspect", "--model", "{gpt2}", "--text", "ab cd", "--objectives", "mle,nope"} << 2 << "nope";
     }
 
