@@ -44,22 +44,14 @@ struct DataParallelGroup::Impl {
         return "rank " + std::to_string(environment.rank) + " of " + std::to_string(environment.worldSize);
     }
 
-    c10::intrusive_ptr<c10d::Work> allreduce(std::vector<at::Tensor>& buffers)
+    // The group that moves these tensors: NCCL for CUDA tensors when there is one, Gloo otherwise.
+    c10d::ProcessGroup& groupFor(const std::vector<at::Tensor>& buffers)
     {
 #ifdef EMO_USE_NCCL
         if (nccl && buffers.front().is_cuda())
-            return nccl->allreduce(buffers);
+            return *nccl;
 #endif
-        return group->allreduce(buffers);
-    }
-
-    c10::intrusive_ptr<c10d::Work> broadcast(std::vector<at::Tensor>& buffers)
-    {
-#ifdef EMO_USE_NCCL
-        if (nccl && buffers.front().is_cuda())
-            return nccl->broadcast(buffers);
-#endif
-        return group->broadcast(buffers);
+        return *group;
     }
 
     // Runs one collective and waits; any failure (a peer gone, the timeout) becomes one message.
@@ -157,7 +149,7 @@ void DataParallelGroup::sumInPlace(const std::vector<torch::Tensor>& tensors, co
             offset += tensors[i].numel();
         }
         std::vector<at::Tensor> buffers{flat};
-        impl.run([&] { return impl.allreduce(buffers); }, what);
+        impl.run([&] { return impl.groupFor(buffers).allreduce(buffers); }, what);
         offset = 0;
         for (std::size_t i = first; i < last; ++i) {
             tensors[i].copy_(flat.narrow(0, offset, tensors[i].numel()).view(tensors[i].sizes()));
@@ -172,7 +164,7 @@ void DataParallelGroup::broadcastInPlace(const std::vector<torch::Tensor>& tenso
     torch::NoGradGuard noGrad;
     for (const torch::Tensor& tensor : tensors) {
         std::vector<at::Tensor> buffers{tensor.is_contiguous() ? tensor : tensor.contiguous()};
-        m_impl->run([&] { return m_impl->broadcast(buffers); }, what);
+        m_impl->run([&] { return m_impl->groupFor(buffers).broadcast(buffers); }, what);
         if (!tensor.is_contiguous())
             tensor.copy_(buffers[0]);
     }
